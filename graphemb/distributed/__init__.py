@@ -1,0 +1,1 @@
+"""graphemb.distributed (see the design card)."""

@@ -1,0 +1,1 @@
+"""graphemb.kge (see the design card)."""

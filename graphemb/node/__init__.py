@@ -1,0 +1,1 @@
+"""graphemb.node (see the design card)."""

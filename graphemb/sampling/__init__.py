@@ -1,0 +1,1 @@
+"""graphemb.sampling (see the design card)."""

@@ -1,0 +1,1 @@
+"""graphemb.text (see the design card)."""
