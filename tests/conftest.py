@@ -1,0 +1,24 @@
+"""Shared fixtures. ``SHARED`` is the benchmark data beside the repository."""
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "datasets"
+
+
+def pytest_collection_modifyitems(config, items):
+    import torch
+
+    skip_cuda = pytest.mark.skip(reason="CUDA is not available on this machine")
+    for item in items:
+        if "cuda" in item.keywords and not torch.cuda.is_available():
+            item.add_marker(skip_cuda)
+
+
+@pytest.fixture(scope="session")
+def shared_root() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"benchmark data not found at {SHARED}")
+    return SHARED
