@@ -7,7 +7,22 @@ which downloads it (its real download path; this needs network access).
 
 Supported homogeneous datasets: ogbl-collab, ogbl-ddi, ogbl-ppa, ogbl-citation2,
 ogbn-arxiv, ogbn-products, and the knowledge graph ogbl-wikikg2 (triples with
-relation types). ogbl-biokg (heterogeneous) is read via its ``triplet-type`` files.
+relation types). ogbl-biokg is heterogeneous: ``raw/num-node-dict.csv.gz`` gives the
+entity count per type, ``split/random/*.pt`` hold per-type entity ids with
+``head_type``/``tail_type`` lists; :func:`load_ogb` maps them to global ids by laying
+the types out in sorted order (the order OGB's own example code and
+``read_csv_heterograph_raw`` use), and keeps the per-type offsets in ``extra``.
+
+On-disk layout read here (the one the ``ogb`` package downloads)::
+
+    <root>/<name_with_underscores>/
+        RELEASE_v1.txt
+        raw/edge.csv.gz, num-node-list.csv.gz, num-edge-list.csv.gz,
+            node-feat.csv.gz (optional), node-label.csv.gz (node tasks),
+            edge_reltype.csv.gz (wikikg2), num-node-dict.csv.gz + triplet-type-list.csv.gz
+            + relations/<head___rel___tail>/... (biokg)
+        split/<split>/train.pt, valid.pt, test.pt      (link and KG tasks)
+        split/<split>/train.csv.gz, valid.csv.gz, test.csv.gz   (node tasks)
 """
 
 from __future__ import annotations
@@ -95,6 +110,8 @@ def load_ogb(name: str, root: Union[str, os.PathLike] = "dataset", *, download: 
         if not download:
             raise DatasetNotFoundError(f"{name}: {raw} not found and download=False")
         _download_with_ogb(name, root)
+        if not raw.is_dir():
+            raise DatasetNotFoundError(f"{name}: the ogb download did not create {raw}")
     split_name, add_inverse, kind = OGB_META[name]
     if kind == "node":
         return _read_node(name, folder, split_name, add_inverse)
@@ -111,7 +128,12 @@ def _download_with_ogb(name: str, root: Union[str, os.PathLike]) -> None:
             from ogb.linkproppred import LinkPropPredDataset as DS
     except ImportError:
         raise missing_dependency("ogb", "ogb") from None
-    DS(name=name, root=str(root))  # downloads and extracts into root/<dir>/ (raw + split)
+    try:
+        DS(name=name, root=str(root))  # downloads and extracts into root/<dir>/ (raw + split)
+    except (OSError, EOFError) as exc:  # offline (URLError is an OSError) or no terminal to confirm
+        raise DatasetNotFoundError(
+            f"{name}: not found under {Path(root).resolve()} and the ogb download failed ({exc}); "
+            f"place the dataset there in OGB's layout or run where the network is reachable") from exc
 
 
 def _num_nodes(raw: Path) -> int:
@@ -149,6 +171,8 @@ def _read_node(name: str, folder: Path, split_name: str, add_inverse: bool) -> O
 def _read_kg(name: str, folder: Path, split_name: str) -> OGBData:
     raw = folder / "raw"
     split = {s: _load_pt(folder / "split" / split_name / f"{s}.pt") for s in ("train", "valid", "test")}
+    if (raw / "num-node-dict.csv.gz").exists():
+        return _read_hetero_kg(name, raw, split)
     if (raw / "num-node-list.csv.gz").exists():
         n = _num_nodes(raw)
     else:
@@ -156,3 +180,34 @@ def _read_kg(name: str, folder: Path, split_name: str) -> OGBData:
         n = int(max(tr["head"].max(), tr["tail"].max())) + 1
     rel = split["train"]["relation"]
     return OGBData(name, "kg", None, split, num_nodes=n, num_relations=int(rel.max()) + 1)
+
+
+def _read_hetero_kg(name: str, raw: Path, split: Dict[str, dict]) -> OGBData:
+    """ogbl-biokg: per-type ids -> global ids (types in sorted order)."""
+    import pandas as pd
+
+    counts = pd.read_csv(raw / "num-node-dict.csv.gz", compression="gzip")
+    types = sorted(counts.columns)
+    num_nodes_dict = {t: int(counts[t].iloc[0]) for t in types}
+    offsets, total = {}, 0
+    for t in types:
+        offsets[t] = total
+        total += num_nodes_dict[t]
+    for part in split.values():
+        for side in ("head", "tail"):
+            kinds = np.asarray(part[f"{side}_type"]).astype(str)
+            unknown = sorted(set(kinds.tolist()) - set(types))
+            if unknown:
+                raise DatasetNotFoundError(f"{name}: entity types {unknown} in the split are missing from "
+                                           f"{raw / 'num-node-dict.csv.gz'}")
+            shift = np.array([offsets[k] for k in kinds], dtype=np.int64) if kinds.size else np.zeros(0, np.int64)
+            part[side] = np.asarray(part[side], dtype=np.int64) + shift
+            if f"{side}_neg" in part:  # negatives share the type of the entity they replace
+                part[f"{side}_neg"] = np.asarray(part[f"{side}_neg"], dtype=np.int64) + shift[:, None]
+            part[f"{side}_type"] = kinds
+    triplet_types = pd.read_csv(raw / "triplet-type-list.csv.gz", compression="gzip", header=None).to_numpy()
+    rel = split["train"]["relation"]
+    num_relations = max(int(rel.max()) + 1 if rel.size else 0, len(triplet_types))
+    return OGBData(name, "kg", None, split, num_nodes=total, num_relations=num_relations,
+                   extra={"num_nodes_dict": num_nodes_dict, "type_offsets": offsets,
+                          "triplet_types": [tuple(map(str, t)) for t in triplet_types]})

@@ -1,1 +1,5 @@
-"""graphemb.node (see the design card)."""
+"""graphemb.node: node embedders (see the design card)."""
+
+from .fastrp import FastRP
+
+__all__ = ["FastRP"]
