@@ -59,7 +59,7 @@ def _worker(rank: int, world: int, kg: KnowledgeGraph, model: str, params: Dict[
 
     random_state = params.pop("random_state", 0)
     negative_sampler = params.pop("negative_sampler", None)
-    cfg = resolve_config(model, **params)
+    cfg = resolve_config(model, preset=params.pop("preset", None), **params)
     seed = seed_from(random_state)
     init_gen = torch.Generator().manual_seed(seed)
     shuffle_gen = torch.Generator().manual_seed(seed + 1)
@@ -172,8 +172,8 @@ def train_distributed(kg: Any, nproc: int = 2, model: str = "nfe-1", *, checkpoi
         kg = load_kg(kg)
     if not isinstance(kg, KnowledgeGraph):
         raise InvalidParameterError(f"kg must be a KnowledgeGraph or a dataset name, got {type(kg).__name__}")
-    check = {k: v for k, v in train_params.items() if k not in ("random_state", "negative_sampler")}
-    cfg = resolve_config(model, **check)
+    check = {k: v for k, v in train_params.items() if k not in ("random_state", "negative_sampler", "preset")}
+    cfg = resolve_config(model, preset=train_params.get("preset"), **check)
     if cfg["training"] not in SUPPORTED_TRAINING:
         raise InvalidParameterError(f"distributed training supports training in {SUPPORTED_TRAINING}, "
                                     f"got {cfg['training']!r}")

@@ -61,9 +61,51 @@ def top_k_predictions(scores: np.ndarray, k: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=scores.shape)
 
 
+def fit_one_vs_rest_logistic(X: np.ndarray, Y: np.ndarray, C: float, max_iter: int = 1000,
+                              tol: float = 1e-4) -> np.ndarray:
+    r"""All binary L2-regularised logistic regressions of a one-vs-rest model in one L-BFGS run.
+
+    Minimises, jointly over the label columns ``l`` (the objective is separable, so the
+    optimum equals that of ``L`` independent ``LogisticRegression(C=C)`` fits with an
+    unpenalised intercept, scikit-learn's ``lbfgs`` objective):
+
+    .. math::
+
+        \sum_l \Big[ C \sum_i \log\big(1 + e^{-s_{il} (x_i^\top w_l + b_l)}\big)
+        + \tfrac12 \lVert w_l \rVert^2 \Big], \qquad s_{il} = \pm 1.
+
+    Like scikit-learn, the objective is divided by ``C n`` and L-BFGS stops when the largest
+    gradient entry is below ``tol`` (1e-4, scikit-learn's default). Returns the (p + 1, L)
+    coefficients, intercepts in the last row. One joint run replaces ``L`` sequential fits
+    (39 on BlogCatalog).
+    """
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
+    n, p = X.shape
+    L = Y.shape[1]
+    S = np.where(Y, 1.0, -1.0)
+
+    reg = 1.0 / (C * n)
+
+    def objective(flat: np.ndarray):
+        W = flat.reshape(p + 1, L)
+        M = -S * (X @ W[:p] + W[p])
+        loss = np.logaddexp(0.0, M).sum() / n + 0.5 * reg * np.sum(W[:p] ** 2)
+        G = -S * expit(M) / n
+        grad = np.empty_like(W)
+        grad[:p] = X.T @ G + reg * W[:p]
+        grad[p] = G.sum(axis=0)
+        return loss, grad.ravel()
+
+    res = minimize(objective, np.zeros((p + 1) * L), jac=True, method="L-BFGS-B",
+                   options={"maxiter": max_iter, "gtol": tol, "ftol": 64 * np.finfo(float).eps, "maxls": 50})
+    return res.x.reshape(p + 1, L)
+
+
 def evaluate_node_classification(embeddings: np.ndarray, labels, train_ratios: Sequence[float] = (0.5,),
                                  shuffles: int = 5, C: float = 1.0, random_state=0, max_iter: int = 1000,
-                                 n_jobs: Optional[int] = None) -> ClassificationResult:
+                                 n_jobs: Optional[int] = None, solver: str = "joint") -> ClassificationResult:
     """Evaluate embeddings by node classification (DeepWalk protocol).
 
     Parameters
@@ -74,6 +116,11 @@ def evaluate_node_classification(embeddings: np.ndarray, labels, train_ratios: S
     shuffles : number of random splits per ratio
     C : inverse regularisation of the logistic regression (FastRP's paper uses 0.1 on
         BlogCatalog with its own standardised embeddings)
+    solver : {'joint', 'sklearn'}
+        Multi-label data: ``'joint'`` solves all one-vs-rest problems in one L-BFGS run
+        (:func:`fit_one_vs_rest_logistic`, the same objective as scikit-learn's, one
+        optimisation instead of one per label); ``'sklearn'`` uses ``OneVsRestClassifier(LogisticRegression)``.
+        Single-label data always uses scikit-learn.
 
     Returns
     -------
@@ -87,6 +134,8 @@ def evaluate_node_classification(embeddings: np.ndarray, labels, train_ratios: S
     Y, multilabel, mask = _label_matrix(labels)
     if X.shape[0] != Y.shape[0]:
         raise InvalidParameterError(f"embeddings have {X.shape[0]} rows but labels have {Y.shape[0]}")
+    if solver not in ("joint", "sklearn"):
+        raise InvalidParameterError(f"solver must be 'joint' or 'sklearn', got {solver!r}")
     idx = np.flatnonzero(mask)
     rng = check_random_state(random_state)
     res = ClassificationResult(list(train_ratios), {}, {}, {}, {}, shuffles=shuffles)
@@ -102,9 +151,13 @@ def evaluate_node_classification(embeddings: np.ndarray, labels, train_ratios: S
             if multilabel:
                 Ytr = Y[tr].toarray()
                 keep = Ytr.sum(axis=0) > 0  # labels present in training
-                clf.fit(X[tr], Ytr[:, keep])
                 scores = np.full((len(te), Y.shape[1]), -np.inf)
-                scores[:, keep] = clf.predict_proba(X[te])
+                if solver == "joint":
+                    W = fit_one_vs_rest_logistic(X[tr], Ytr[:, keep], C, max_iter=max_iter)
+                    scores[:, keep] = X[te] @ W[:-1] + W[-1]  # ranks as predict_proba does
+                else:
+                    clf.fit(X[tr], Ytr[:, keep])
+                    scores[:, keep] = clf.predict_proba(X[te])
                 k = np.asarray(Y[te].sum(axis=1)).ravel().astype(np.int64)
                 pred = top_k_predictions(scores, k)
                 truth = Y[te]

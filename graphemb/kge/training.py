@@ -1,0 +1,401 @@
+r"""Training loops for knowledge-graph embeddings: 1-vs-all, k-vs-all and negative sampling.
+
+1-vs-all with reciprocal relations and binary cross-entropy over all entities follows the NFE
+reference (Xiao, He and Cao, "Knowledge Graph Embedding by Normalizing Flows", AAAI 2023) and
+Lacroix et al. (ICML 2018); k-vs-all groups the training tails of each ``(h, r)`` query
+(Dettmers et al., "ConvE", AAAI 2018); negative sampling corrupts heads or tails through any
+:class:`graphemb.sampling.base.NegativeSampler` (Bordes et al., NeurIPS 2013).
+
+.. math::
+    L_{1vsall} = \frac1b\sum_{(h,r,t)} \sum_{e} \mathrm{softplus}\big((1 - 2[e = t])\, s(h, r, e)\big)
+
+Training is checkpointed atomically without pickle (:mod:`graphemb.kge.checkpoint`) every
+``checkpoint_every`` epochs and on SIGINT/SIGTERM; ``resume=True`` continues from the last
+checkpoint and, on CPU with a fixed seed, ends with the same parameters as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from typing import Any, Callable, Dict, Optional, Union
+
+import numpy as np
+import torch
+
+from ..errors import CheckpointError, InvalidParameterError
+from ..kg import KnowledgeGraph
+from ..utils import check_bool, get_logger, progress, resolve_device
+from ..utils import seed_from
+from . import checkpoint as ckpt
+from .config import DEFAULTS, resolve_config
+from .evaluation import evaluate
+from .losses import all_entity_loss, dura_regularizer, n3_regularizer, negative_loss, one_vs_all_loss
+from .models import KGEModule
+from .predict import KGE
+
+logger = get_logger("graphemb.kge.training")
+
+
+def _resolve_sampler(spec, kg: KnowledgeGraph, num_negatives: int):
+    from ..sampling.base import NegativeSampler
+
+    if isinstance(spec, NegativeSampler):
+        return spec
+    if spec is None:
+        spec = "uniform"
+    if spec not in ("uniform", "bernoulli"):
+        raise InvalidParameterError(
+            f"negative_sampler must be 'uniform', 'bernoulli' or a NegativeSampler instance, got {spec!r}")
+    try:
+        from ..sampling import negatives
+    except ImportError as exc:
+        raise InvalidParameterError(
+            f"negative_sampler={spec!r} needs graphemb.sampling.negatives, which is not available ({exc})") from exc
+    cls = negatives.UniformNegativeSampler if spec == "uniform" else negatives.BernoulliNegativeSampler
+    return cls.from_kg(kg, num_negatives=num_negatives)
+
+
+class _StopFlag:
+    """SIGINT/SIGTERM set a flag; the loop checkpoints at the next batch and stops."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.signum: Optional[int] = None
+        self.enabled = enabled
+        self._old: Dict[int, Any] = {}
+
+    def __enter__(self) -> "_StopFlag":
+        if self.enabled and threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self.signum = signum
+
+    def __exit__(self, *exc) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def _kvsall_queries(train: np.ndarray):
+    """Unique (h, r) queries and a CSR of their training tails."""
+    keys = np.unique(train[:, 0] * (train[:, 1].max() + 1) + train[:, 1], return_inverse=True)
+    order = np.argsort(keys[1], kind="stable")
+    q_of_row = keys[1][order]
+    indptr = np.r_[0, np.cumsum(np.bincount(q_of_row, minlength=len(keys[0])))]
+    first = order[indptr[:-1]]
+    return train[first, :2], indptr, train[order, 2]
+
+
+def _shared_negative_scores(module: KGEModule, batch: torch.Tensor, k: int, generator: torch.Generator):
+    """Scores (b, 1 + k): positives, then ``k // 2`` head and ``k - k // 2`` tail corruptions per positive.
+
+    The corrupting entities are drawn uniformly once per batch and shared by all its positives
+    (the batched negatives of DGL-KE / PyTorch-BigGraph), so negatives are scored by one matrix
+    product instead of gathering ``(b, k, width)`` tensors. A shared candidate equal to a row's
+    true entity is not a negative for that row; its score is masked to ``-inf`` (zero loss).
+    """
+    cand = torch.randint(0, module.num_entities, (k,), generator=generator, device=batch.device)
+    kh = k // 2
+    head_c, tail_c = cand[:kh], cand[kh:]
+    pos = module.score_hrt(batch)
+    neg_t = module.score_t(batch[:, 0], batch[:, 1], tail_c).masked_fill(batch[:, 2:3] == tail_c, float("-inf"))
+    parts = [pos.unsqueeze(1)]
+    if kh:
+        neg_h = module.score_h(batch[:, 1], batch[:, 2], head_c).masked_fill(batch[:, 0:1] == head_c,
+                                                                             float("-inf"))
+        parts.append(neg_h)
+    parts.append(neg_t)
+    return torch.cat(parts, dim=1).float()
+
+
+def _chunk_shared_scores(module: KGEModule, batch: torch.Tensor, shared) -> torch.Tensor:
+    """Scores (b, 1 + k) from a chunk-shared sampler's compact ``SharedNegatives`` by matrix products."""
+    pos = module.score_hrt(batch)
+    negs = []
+    cs = shared.chunk_size
+    for c in range(shared.entities.shape[0]):
+        rows = batch[c * cs:(c + 1) * cs]
+        if not len(rows):
+            break
+        ents = shared.entities[c]
+        if bool(shared.corrupt_head[c]):
+            negs.append(module.score_h(rows[:, 1], rows[:, 2], ents))
+        else:
+            negs.append(module.score_t(rows[:, 0], rows[:, 1], ents))
+    neg = torch.cat(negs, 0).masked_fill(shared.collision, float("-inf"))
+    return torch.cat([pos.unsqueeze(1), neg], dim=1).float()
+
+
+def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Optional[int] = None,
+          epochs: Optional[int] = None, batch_size: Optional[int] = None, lr: Optional[float] = None,
+          training: Optional[str] = None, negative_sampler=None, num_negatives: Optional[int] = None,
+          loss: Optional[str] = None, gamma: Optional[float] = None, device: Union[None, str, torch.device] = "auto",
+          random_state: int = 0, checkpoint_dir=None, resume: bool = False, verbose: bool = False,
+          callback: Optional[Callable[[Dict[str, Any]], None]] = None, **options) -> KGE:
+    """Train a knowledge-graph embedding model and return it with its vocabularies.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph or str
+        The graph (or a dataset name for :func:`graphemb.datasets.load_kg`).
+    model : str
+        ``'nfe-1'``, ``'nfe-2'``, ``'nfe-3'``, ``'nfe-w/o-uncertainty'``, ``'transe'``,
+        ``'distmult'``, ``'complex'`` or ``'rotate'``.
+    preset : str, optional
+        ``"dataset/model"`` from :mod:`graphemb.kge.presets`; explicit arguments override it.
+    dim, epochs, batch_size, lr, gamma : training size and optimisation settings.
+    training : {'1vsall', 'kvsall', 'negative'}
+        1-vs-all / k-vs-all score every entity (reciprocal relations); 'negative' samples.
+    negative_sampler : None, 'uniform', 'bernoulli' or a NegativeSampler
+        Used when ``training='negative'``. A sampler with a ``sample()`` method returning
+        chunk-shared negatives (``graphemb.sampling.negatives.ChunkSharedNegativeSampler``) is
+        scored by matrix products instead of expanding ``(b, k, 3)`` triples.
+    num_negatives : int
+        Negatives per positive for string samplers.
+    loss : str
+        1vsall/kvsall: 'bce' (default) or 'softmax'; negative: 'margin' (default), 'bce',
+        'softmax', 'self-adversarial'.
+    device : 'auto', 'cpu', 'cuda', ...
+    random_state : int
+        Seeds the initialisation, shuffling and negative sampling (no global seeding).
+    checkpoint_dir : path, optional
+        Where to checkpoint every ``checkpoint_every`` epochs and on SIGINT/SIGTERM.
+    resume : bool
+        Continue from the checkpoint in ``checkpoint_dir`` (settings must match, except
+        ``epochs``, which may be raised to train longer); without a checkpoint there yet, training
+        starts from scratch and says so in the log.
+    verbose : bool
+        Progress bar with loss and validation MRR.
+    callback : callable, optional
+        Called after every epoch with a dict (epoch, loss, valid_mrr, lr).
+    **options
+        ``lr_decay`` (exponential per epoch), ``lr_schedule`` ('exponential', 'cosine',
+        'constant'), ``optimizer`` ('adam', 'adagrad', 'sgd', or 'sparse_adam': the lazy Adam of
+        ``torch.optim.SparseAdam`` updating only the rows a batch touches; negative training only), ``weight_decay``,
+        ``regularizer`` ('n3', 'dura'), ``regularizer_weight``, ``label_smoothing``, ``margin``,
+        ``adversarial_temperature``, ``grad_clip``, ``reciprocal``, ``valid_every``,
+        ``early_stopping_patience``, ``keep_best``, ``eval_batch_size``, ``mixed_precision``,
+        ``checkpoint_every``, ``interaction_kwargs``, ``shared_negatives`` (negative training
+        with uniform negatives drawn once per batch and shared by its positives, scored by
+        matrix products: much faster, see :func:`_shared_negative_scores`).
+
+    Returns
+    -------
+    KGE
+        The trained model (``predict_tails``, ``predict_heads``, ``score_triples``, ``save``).
+
+    Examples
+    --------
+    >>> import graphemb as ge
+    >>> kg = ge.datasets.load_kg("umls")
+    >>> m = ge.kge.train(kg, "nfe-1", dim=64, epochs=2, device="cpu")  # doctest: +SKIP
+    >>> ge.kge.evaluate(m, kg.test, kg).mrr  # doctest: +SKIP
+    """
+    if isinstance(kg, str):
+        from ..datasets import load_kg
+
+        kg = load_kg(kg)
+    if not isinstance(kg, KnowledgeGraph):
+        raise InvalidParameterError(f"kg must be a KnowledgeGraph or a dataset name, got {type(kg).__name__}")
+    cfg = resolve_config(model, preset=preset, dim=dim, epochs=epochs, batch_size=batch_size, lr=lr,
+                         training=training, num_negatives=num_negatives, loss=loss, gamma=gamma, **options)
+    check_bool(resume, "resume")
+    check_bool(verbose, "verbose")
+    if resume and checkpoint_dir is None:
+        raise InvalidParameterError("resume=True needs checkpoint_dir")
+    dev = resolve_device(device)
+    if cfg["mixed_precision"] and dev.type != "cuda":
+        raise InvalidParameterError("mixed_precision=True needs a CUDA device")
+    seed = seed_from(random_state)
+    init_gen = torch.Generator().manual_seed(seed)
+    shuffle_gen = torch.Generator().manual_seed(seed + 1)
+    sample_gen = torch.Generator(device=dev).manual_seed(seed + 2)
+
+    module = KGEModule(cfg["model"], kg.num_entities, kg.num_relations, cfg["dim"], cfg["gamma"],
+                       reciprocal=cfg["reciprocal"], generator=init_gen,
+                       interaction_kwargs=cfg["interaction_kwargs"]).to(dev)
+    if cfg["optimizer"] == "sparse_adam":
+        module.sparse_grad = True
+        optimizer = torch.optim.SparseAdam(list(module.parameters()), lr=cfg["lr"])
+    else:
+        opt_cls = {"adam": torch.optim.Adam, "adagrad": torch.optim.Adagrad, "sgd": torch.optim.SGD}[cfg["optimizer"]]
+        optimizer = opt_cls(module.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    if cfg["lr_schedule"] == "cosine":
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg["epochs"])
+    else:
+        gamma_lr = cfg["lr_decay"] if cfg["lr_schedule"] == "exponential" else 1.0
+        scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=gamma_lr)
+
+    sampler = None
+    if cfg["training"] == "negative" and cfg["shared_negatives"]:
+        if negative_sampler not in (None, "uniform"):
+            raise InvalidParameterError("shared_negatives=True draws its own uniform negatives; pass "
+                                        f"negative_sampler=None or 'uniform', got {negative_sampler!r}")
+        data = torch.as_tensor(kg.train, device=dev)
+        rows = len(kg.train)
+    elif cfg["training"] == "negative":
+        sampler = _resolve_sampler(negative_sampler, kg, cfg["num_negatives"])
+        data = torch.as_tensor(kg.train, device=dev)
+        rows = len(kg.train)
+    elif cfg["training"] == "1vsall":
+        data = torch.as_tensor(kg.with_reciprocals(kg.train), device=dev)
+        rows = len(data)
+    else:
+        queries, indptr, tails = _kvsall_queries(kg.with_reciprocals(kg.train))
+        data = torch.as_tensor(queries, device=dev)
+        kv_indptr = torch.as_tensor(indptr, device=dev)
+        kv_tails = torch.as_tensor(tails, device=dev)
+        rows = len(queries)
+    valid_index = kg.filter_index() if len(kg.valid) and cfg["valid_every"] else None
+
+    state: Dict[str, Any] = {"epoch": 0, "batch": 0, "perm": None, "history": [], "best_mrr": None,
+                             "best_epoch": None, "bad_validations": 0, "stopped_early": False}
+    best_params: Optional[Dict[str, torch.Tensor]] = None
+    if resume and ckpt.has_checkpoint(checkpoint_dir):
+        tensors, meta = ckpt.load_checkpoint(checkpoint_dir, dev)
+        same = {k: v for k, v in meta["config"].items() if k != "epochs"}
+        if same != {k: v for k, v in _jsonable(cfg).items() if k != "epochs"}:
+            raise CheckpointError(f"{checkpoint_dir}: the checkpoint was written with different settings; "
+                                  f"checkpoint {meta['config']} vs now {_jsonable(cfg)}")
+        module.entity.data.copy_(tensors["model.entity"])
+        module.relation.data.copy_(tensors["model.relation"])
+        ckpt.load_optimizer_state(optimizer, tensors, meta["optimizer"])
+        scheduler.load_state_dict(meta["scheduler"])
+        shuffle_gen.set_state(tensors["rng.shuffle"].cpu())
+        sample_gen.set_state(tensors["rng.sample"].cpu())
+        state.update(meta["state"])
+        state["perm"] = tensors["perm"].to(dev) if "perm" in tensors else None
+        if "best.entity" in tensors:
+            best_params = {"entity": tensors["best.entity"], "relation": tensors["best.relation"]}
+        logger.info("resumed from %s at epoch %d batch %d", checkpoint_dir, state["epoch"], state["batch"])
+    elif resume:
+        logger.warning("resume=True but %s holds no checkpoint yet: training starts from epoch 0", checkpoint_dir)
+
+    def save(reason: str) -> None:
+        if checkpoint_dir is None:
+            return
+        tensors = {"model.entity": module.entity, "model.relation": module.relation,
+                   "rng.shuffle": shuffle_gen.get_state(), "rng.sample": sample_gen.get_state()}
+        opt_tensors, opt_meta = ckpt.optimizer_state(optimizer)
+        tensors.update(opt_tensors)
+        if state["perm"] is not None:
+            tensors["perm"] = state["perm"]
+        if best_params is not None:
+            tensors["best.entity"], tensors["best.relation"] = best_params["entity"], best_params["relation"]
+        meta_state = {k: v for k, v in state.items() if k != "perm"}
+        ckpt.save_checkpoint(checkpoint_dir, tensors, {"config": _jsonable(cfg), "optimizer": opt_meta,
+                                                       "scheduler": scheduler.state_dict(), "state": meta_state,
+                                                       "reason": reason})
+
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if cfg["mixed_precision"] else contextlib.nullcontext()
+    bs = cfg["batch_size"]
+    n_batches = (rows + bs - 1) // bs
+    bar = progress(total=cfg["epochs"], verbose=verbose, desc=f"train {cfg['model']}", unit="epoch")
+    bar.update(state["epoch"])
+    stop = _StopFlag(enabled=checkpoint_dir is not None)  # without checkpoints signals act as usual
+    with stop:
+        while state["epoch"] < cfg["epochs"] and not state["stopped_early"]:
+            t0 = time.perf_counter()
+            if state["perm"] is None:
+                state["perm"] = torch.randperm(rows, generator=shuffle_gen).to(dev)
+                state["batch"], state["loss_sum"] = 0, 0.0
+            module.train()
+            while state["batch"] < n_batches:
+                if stop.signum is not None:
+                    save(f"signal {stop.signum}")
+                    logger.warning("interrupted by signal %d; checkpoint saved to %s", stop.signum, checkpoint_dir)
+                    raise KeyboardInterrupt(f"training interrupted by signal {stop.signum}")
+                idx = state["perm"][state["batch"] * bs:(state["batch"] + 1) * bs]
+                batch = data[idx]
+                with amp:
+                    if cfg["shared_negatives"]:
+                        scores = _shared_negative_scores(module, batch, cfg["num_negatives"], sample_gen)
+                        loss_val = negative_loss(cfg["loss"], scores[:, 0], scores[:, 1:], cfg["margin"],
+                                                 cfg["adversarial_temperature"])
+                    elif cfg["training"] == "negative" and hasattr(sampler, "sample"):
+                        scores = _chunk_shared_scores(module, batch, sampler.sample(batch, sample_gen))
+                        loss_val = negative_loss(cfg["loss"], scores[:, 0], scores[:, 1:], cfg["margin"],
+                                                 cfg["adversarial_temperature"])
+                    elif cfg["training"] == "negative":
+                        negs = sampler.corrupt(batch, sample_gen)
+                        scores = module.score_hrt(torch.cat([batch.unsqueeze(1), negs], dim=1)).float()
+                        loss_val = negative_loss(cfg["loss"], scores[:, 0], scores[:, 1:], cfg["margin"],
+                                                 cfg["adversarial_temperature"])
+                    else:
+                        scores = module.score_t(batch[:, 0], batch[:, 1]).float()
+                        if cfg["training"] == "1vsall" and not cfg["label_smoothing"]:
+                            loss_val = one_vs_all_loss(cfg["loss"], scores, batch[:, 2])
+                        else:
+                            labels = torch.zeros_like(scores)
+                        if cfg["training"] == "1vsall" and cfg["label_smoothing"]:
+                            labels[torch.arange(len(batch), device=dev), batch[:, 2]] = 1.0
+                            loss_val = all_entity_loss(cfg["loss"], scores, labels, cfg["label_smoothing"])
+                        elif cfg["training"] == "kvsall":
+                            starts, ends = kv_indptr[idx], kv_indptr[idx + 1]
+                            lens = ends - starts
+                            r_ids = torch.repeat_interleave(torch.arange(len(idx), device=dev), lens)
+                            offs = torch.arange(int(lens.sum()), device=dev) - torch.repeat_interleave(
+                                torch.cumsum(lens, 0) - lens, lens) + torch.repeat_interleave(starts, lens)
+                            labels[r_ids, kv_tails[offs]] = 1.0
+                            loss_val = all_entity_loss(cfg["loss"], scores, labels, cfg["label_smoothing"])
+                    if cfg["regularizer"]:
+                        t_ids = batch[:, 2] if batch.shape[1] == 3 else batch[:, 0]
+                        fac = (module.entity[batch[:, 0]], module.relation[batch[:, 1]], module.entity[t_ids])
+                        reg = n3_regularizer(*fac) if cfg["regularizer"] == "n3" else dura_regularizer(*fac)
+                        loss_val = loss_val + cfg["regularizer_weight"] * reg
+                optimizer.zero_grad(set_to_none=True)
+                loss_val.backward()
+                if cfg["grad_clip"]:
+                    torch.nn.utils.clip_grad_norm_(module.parameters(), cfg["grad_clip"])
+                optimizer.step()
+                state["loss_sum"] += float(loss_val.detach()) * len(idx)
+                state["batch"] += 1
+            scheduler.step()
+            state["epoch"] += 1
+            record = {"epoch": state["epoch"], "loss": state["loss_sum"] / rows,
+                      "time_s": time.perf_counter() - t0, "lr": optimizer.param_groups[0]["lr"]}
+            state["perm"], state["batch"] = None, 0
+            if valid_index is not None and state["epoch"] % cfg["valid_every"] == 0:
+                res = evaluate(module, kg.valid, valid_index, batch_size=cfg["eval_batch_size"])
+                record["valid_mrr"] = res.mrr
+                if state["best_mrr"] is None or res.mrr > state["best_mrr"]:
+                    state["best_mrr"], state["best_epoch"], state["bad_validations"] = res.mrr, state["epoch"], 0
+                    if cfg["keep_best"]:
+                        best_params = {"entity": module.entity.detach().clone(),
+                                       "relation": module.relation.detach().clone()}
+                else:
+                    state["bad_validations"] += 1
+                    pat = cfg["early_stopping_patience"]
+                    if pat is not None and state["bad_validations"] >= pat:
+                        state["stopped_early"] = True
+            state["history"].append(record)
+            bar.set_postfix({k: round(v, 4) for k, v in record.items() if k in ("loss", "valid_mrr")})
+            bar.update(1)
+            if callback is not None:
+                callback(dict(record))
+            if checkpoint_dir is not None and (state["epoch"] % cfg["checkpoint_every"] == 0
+                                               or state["epoch"] == cfg["epochs"] or state["stopped_early"]):
+                save("epoch")
+    bar.close()
+    if cfg["keep_best"] and best_params is not None:
+        with torch.no_grad():
+            module.entity.copy_(best_params["entity"])
+            module.relation.copy_(best_params["relation"])
+    module.eval()
+    module.sparse_grad = False
+    return KGE(module, kg.entities, kg.relations, config=_jsonable(cfg), history=state["history"],
+               known_triples=kg.all_triples(),
+               best={"valid_mrr": state["best_mrr"], "epoch": state["best_epoch"]})
+
+
+def _jsonable(cfg: Dict[str, Any]) -> Dict[str, Any]:
+    import json
+
+    return json.loads(json.dumps(cfg))
+
+
+__all__ = ["train", "DEFAULTS"]

@@ -1,0 +1,33 @@
+"""Losses: the label-free 1-vs-all forms equal the label-matrix forms; hand-computed values."""
+
+import math
+
+import pytest
+import torch
+
+from graphemb.kge.losses import (bce_all_entities, bce_negatives, margin_ranking, n3_regularizer,
+                                 one_vs_all_loss, self_adversarial, softmax_all_entities, softmax_negatives)
+
+
+def test_one_vs_all_equals_label_matrix_forms():
+    g = torch.Generator().manual_seed(0)
+    scores = torch.randn(5, 9, generator=g, dtype=torch.float64)
+    targets = torch.tensor([0, 3, 8, 3, 1])
+    labels = torch.zeros_like(scores)
+    labels[torch.arange(5), targets] = 1.0
+    torch.testing.assert_close(one_vs_all_loss("bce", scores, targets), bce_all_entities(scores, labels))
+    torch.testing.assert_close(one_vs_all_loss("softmax", scores, targets), softmax_all_entities(scores, labels))
+
+
+def test_negative_losses_hand_computed():
+    pos, neg = torch.tensor([2.0]), torch.tensor([[1.5, -1.0]])
+    # margin 1: max(0, 1 - 2 + 1.5) = 0.5 and max(0, 1 - 2 - 1) = 0 -> mean 0.25
+    assert float(margin_ranking(pos, neg)) == pytest.approx(0.25)
+    sp = lambda x: math.log1p(math.exp(x))  # noqa: E731
+    assert float(bce_negatives(pos, neg)) == pytest.approx((sp(-2.0) + sp(1.5) + sp(-1.0)) / 3)
+    lse = math.log(math.exp(2.0) + math.exp(1.5) + math.exp(-1.0))
+    assert float(softmax_negatives(pos, neg)) == pytest.approx(lse - 2.0)
+    w = torch.softmax(neg[0], 0)
+    expected = 0.5 * (sp(-2.0) + float(w[0]) * sp(1.5) + float(w[1]) * sp(-1.0))
+    assert float(self_adversarial(pos, neg)) == pytest.approx(expected)
+    assert float(n3_regularizer(torch.tensor([[1.0, -2.0]]))) == pytest.approx(9.0)

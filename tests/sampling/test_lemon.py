@@ -1,0 +1,304 @@
+"""LEMON negative sampler: cluster membership, validity, filtering, fallback, seeding."""
+
+import argparse
+
+import numpy as np
+import pytest
+import torch
+
+from graphemb.errors import InvalidParameterError, InvalidTriplesError, NotFittedError
+from graphemb.kg import KnowledgeGraph
+from graphemb.sampling.clustering import kmeans, nearest_clusters, torch_kmeans
+from graphemb.sampling.lemon import LemonNegativeSampler, add_lemon_arguments, lemon_sampler_from_args
+
+GROUPS = {
+    "fruit": ["apple", "banana", "cherry", "grape", "mango", "pear"],
+    "vehicle": ["car", "truck", "bus", "bicycle", "tram", "van"],
+    "animal": ["dog", "cat", "horse", "cow", "sheep", "goat"],
+}
+TEXT = {"fruit": "sweet fruit grows on a tree", "vehicle": "vehicle with wheels drives on a road",
+        "animal": "animal mammal lives on a farm"}
+
+
+class WordCountEncoder:
+    """Bag of words over a fixed vocabulary: texts of one group share their words."""
+
+    name = "test-bow"
+
+    def encode(self, texts):
+        vocab = sorted({w for t in texts for w in t.split()})
+        col = {w: i for i, w in enumerate(vocab)}
+        x = np.zeros((len(texts), len(vocab)), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.split():
+                x[i, col[w]] += 1.0
+        return x
+
+
+def crafted_kg(missing=()):
+    """18 entities in 3 text groups; a chain of 'next' triples inside and across groups."""
+    names = [e for g in GROUPS.values() for e in g]
+    triples = [(names[i], "next", names[(i + 1) % len(names)]) for i in range(len(names))]
+    triples += [(names[i], "other", names[(i + 5) % len(names)]) for i in range(len(names))]
+    kg = KnowledgeGraph.from_labeled_triples(triples, name="crafted")
+    group_of = {e: g for g, es in GROUPS.items() for e in es}
+    kg.entity_text = {"name": [None if lab in missing else f"{lab} {TEXT[group_of[lab]]}"
+                               for lab in kg.entities.labels]}
+    group_id = np.array([list(GROUPS).index(group_of[lab]) for lab in kg.entities.labels])
+    return kg, group_id
+
+
+def make(kg, **kw):
+    params = dict(num_negatives=16, encoder=WordCountEncoder(), n_clusters=3, n_nearest_clusters=1,
+                  n_components=2, random_state=0, device="cpu")
+    params.update(kw)
+    return LemonNegativeSampler(kg, **params).fit()
+
+
+def sides(pos, neg):
+    """Which column changed per negative (0 head, 2 tail) and the new and old entities."""
+    changed = neg != pos.unsqueeze(1)
+    assert (changed.sum(-1) == 1).all()
+    assert not changed[..., 1].any()
+    head = changed[..., 0]
+    new = torch.where(head, neg[..., 0], neg[..., 2])
+    kept = torch.where(head, pos[:, 2:3].expand_as(new), pos[:, 0:1].expand_as(new))
+    old = torch.where(head, pos[:, 0:1].expand_as(new), pos[:, 2:3].expand_as(new))
+    return head, new, kept, old
+
+
+def test_clusters_recover_text_groups():
+    kg, group = crafted_kg()
+    s = make(kg)
+    # each k-means cluster is exactly one text group
+    for c in range(3):
+        assert len(set(group[s.labels_ == c])) == 1
+    assert sorted(s.cluster_sizes_.tolist()) == [6, 6, 6]
+    assert s.n_without_text_ == 0
+    assert (s.nearest_clusters_[:, 0] == s.labels_).all()
+
+
+@pytest.mark.parametrize("anchor", ["kept", "replaced"])
+def test_negatives_come_from_anchor_cluster(anchor):
+    kg, group = crafted_kg()
+    s = make(kg, anchor=anchor, filtered=False)
+    pos = torch.as_tensor(kg.train)
+    neg = s.corrupt(pos, torch.Generator().manual_seed(1))
+    assert neg.shape == (len(pos), 16, 3) and neg.dtype == torch.int64
+    _, new, kept, old = sides(pos, neg)
+    ref = kept if anchor == "kept" else old
+    assert (torch.as_tensor(group)[new] == torch.as_tensor(group)[ref]).all()
+    assert (new != old).all()
+    assert s.stats_["lemon"] == neg.shape[0] * neg.shape[1]
+
+
+def test_candidates_uniform_within_pool():
+    kg, group = crafted_kg()
+    s = make(kg, num_negatives=600, filtered=False, corrupt="tail", anchor="kept")
+    apple = kg.entities.id("apple")
+    pos = torch.as_tensor(kg.train[kg.train[:, 0] == apple][:1])  # (apple, r, t): tails from apple's cluster
+    neg = s.corrupt(pos, torch.Generator().manual_seed(0))
+    counts = torch.bincount(neg[0, :, 2], minlength=kg.num_entities)
+    old = int(pos[0, 2])
+    pool = [i for i in np.flatnonzero(group == group[apple]) if i != old]
+    assert counts[pool].sum() == 600 and counts[old] == 0
+    # 600 draws over the pool's members: each near 600 / |pool|
+    expected = 600 / len(pool)
+    assert counts[pool].min() > 0.5 * expected and counts[pool].max() < 1.5 * expected
+
+
+def test_two_nearest_clusters_widen_pool():
+    kg, group = crafted_kg()
+    s = make(kg, n_nearest_clusters=2, filtered=False, corrupt="tail")
+    pos = torch.as_tensor(kg.train)
+    neg = s.corrupt(pos, torch.Generator().manual_seed(0))
+    new_groups = torch.as_tensor(group)[neg[..., 2]]
+    head_groups = torch.as_tensor(group)[pos[:, 0]]
+    allowed = torch.as_tensor(group)[torch.as_tensor(s.nearest_clusters_)]  # group of each nearest cluster's members
+    # cluster ids map 1:1 to groups here, so translate nearest clusters to groups through labels_
+    cluster_group = {int(s.labels_[i]): int(group[i]) for i in range(kg.num_entities)}
+    near_groups = torch.as_tensor([[cluster_group[int(c)] for c in row] for row in s.nearest_clusters_])
+    ok = (new_groups.unsqueeze(-1) == near_groups[pos[:, 0]].unsqueeze(1)).any(-1)
+    assert ok.all() and allowed.shape == (kg.num_entities, 2)
+    assert (new_groups != head_groups.unsqueeze(1)).any()  # the second cluster is used
+
+
+def test_filtering_never_returns_known_triples():
+    kg, _ = crafted_kg()
+    s = make(kg, filtered=True, num_negatives=32)
+    pos = torch.as_tensor(kg.train)
+    neg = s.corrupt(pos, torch.Generator().manual_seed(3)).reshape(-1, 3).numpy()
+    assert not kg.filter_index(("train",), reciprocal=False).contains(neg).any()
+    assert s.stats_["unresolved"] == 0
+
+
+def test_filtering_dense_graph_uses_fallback():
+    # a complete bipartite relation: most in-cluster candidates complete a true triple
+    ents = [f"e{i}" for i in range(12)]
+    triples = [(a, "r", b) for a in ents[:6] for b in ents[:6] if a != b] + [(ents[6], "r", ents[7])]
+    triples += [(ents[i], "s", ents[i + 1]) for i in range(11)]
+    kg = KnowledgeGraph.from_labeled_triples(triples, name="dense")
+    kg.entity_text = {"name": [f"{lab} alpha beta" if int(lab[1:]) < 6 else f"{lab} gamma delta"
+                               for lab in kg.entities.labels]}
+    s = LemonNegativeSampler(kg, 8, encoder=WordCountEncoder(), n_clusters=2, n_nearest_clusters=1,
+                             anchor="replaced", random_state=0, max_rounds=3).fit()
+    pos = torch.as_tensor(kg.train)
+    neg = s.corrupt(pos, torch.Generator().manual_seed(0))
+    sides(pos, neg)
+    assert not kg.filter_index(("train",), reciprocal=False).contains(neg.reshape(-1, 3).numpy()).any()
+    assert s.stats_["fallback"] > 0
+
+
+def test_entities_without_text_fall_back_to_uniform():
+    kg, group = crafted_kg(missing=("apple", "car"))
+    s = make(kg, filtered=False, num_negatives=64, corrupt="tail")
+    assert s.n_without_text_ == 2
+    apple, car = kg.entities.id("apple"), kg.entities.id("car")
+    assert s.labels_[apple] == -1 and s.labels_[car] == -1
+    pos = torch.as_tensor(kg.train)
+    neg = s.corrupt(pos, torch.Generator().manual_seed(0))
+    _, new, kept, old = sides(pos, neg)
+    from_apple = new[pos[:, 0] == apple]
+    assert len(set(group[from_apple.flatten().numpy()].tolist())) == 3  # uniform: every group
+    n_anchor_no_text = int((pos[:, 0] == apple).sum() + (pos[:, 0] == car).sum()) * 64
+    assert s.stats_["uniform_no_text"] == n_anchor_no_text
+    # entities without text are never in a cluster pool: reachable from texted anchors only never
+    texted = ~torch.isin(pos[:, 0], torch.tensor([apple, car]))
+    assert not torch.isin(new[texted], torch.tensor([apple, car])).any()
+
+
+def test_similarity_threshold():
+    kg, _ = crafted_kg()
+    s = make(kg, filtered=False, n_nearest_clusters=3, similarity_threshold=0.95, num_negatives=32)
+    pos = torch.as_tensor(kg.train)
+    neg = s.corrupt(pos, torch.Generator().manual_seed(0))
+    head, new, kept, old = sides(pos, neg)
+    z = torch.as_tensor(s.reduced_embeddings_)
+    z = z / z.norm(dim=1, keepdim=True)
+    sim = (z[kept] * z[new]).sum(-1)
+    lemon_share = s.stats_["lemon"] / new.numel()
+    assert lemon_share > 0.5
+    # every negative below the threshold is one of the counted uniform fallbacks
+    assert int((sim < 0.95).sum()) <= s.stats_["fallback"]
+
+
+def test_uniform_ratio_and_bernoulli():
+    kg, _ = crafted_kg()
+    s = make(kg, filtered=False, uniform_ratio=1.0)
+    s.corrupt(torch.as_tensor(kg.train), torch.Generator().manual_seed(0))
+    assert s.stats_["lemon"] == 0 and s.stats_["uniform_mixed"] == len(kg.train) * 16
+    s = make(kg, filtered=False, uniform_ratio=0.5, num_negatives=200)
+    s.corrupt(torch.as_tensor(kg.train), torch.Generator().manual_seed(0))
+    share = s.stats_["uniform_mixed"] / (len(kg.train) * 200)
+    assert 0.45 < share < 0.55
+    s = make(kg, filtered=False, corrupt="head")
+    pos = torch.as_tensor(kg.train)
+    head, *_ = sides(pos, s.corrupt(pos, torch.Generator().manual_seed(0)))
+    assert head.all()
+
+
+def test_bernoulli_follows_relation_statistics():
+    # relation 'r' is 1-to-N (one head, many tails): Bernoulli corrupts its head with p = tph/(tph+hpt) = 5/6
+    triples = [("h", "r", f"t{i}") for i in range(5)] + [(f"t{i}", "s", f"t{i + 1}") for i in range(4)]
+    kg = KnowledgeGraph.from_labeled_triples(triples, name="b")
+    kg.entity_text = {"name": [f"{lab} word" for lab in kg.entities.labels]}
+    s = LemonNegativeSampler(kg, 2000, encoder=WordCountEncoder(), n_clusters=2, n_nearest_clusters=2,
+                             corrupt="bernoulli", filtered=False, random_state=0).fit()
+    pos = torch.as_tensor(kg.train[kg.train[:, 1] == kg.relations.id("r")][:1])
+    head, *_ = sides(pos, s.corrupt(pos, torch.Generator().manual_seed(0)))
+    assert abs(head.float().mean().item() - 5 / 6) < 0.04
+
+
+def test_reproducible_with_seed():
+    kg, _ = crafted_kg()
+    a, b = make(kg, random_state=7), make(kg, random_state=7)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    pos = torch.as_tensor(kg.train)
+    na = a.corrupt(pos, torch.Generator().manual_seed(5))
+    nb = b.corrupt(pos, torch.Generator().manual_seed(5))
+    assert torch.equal(na, nb)
+    assert not torch.equal(na, a.corrupt(pos, torch.Generator().manual_seed(6)))
+
+
+def test_errors():
+    kg, _ = crafted_kg()
+    with pytest.raises(NotFittedError):
+        LemonNegativeSampler(kg, 2).corrupt(torch.zeros((1, 3), dtype=torch.long))
+    with pytest.raises(InvalidParameterError, match="n_clusters"):
+        make(kg, n_clusters=50)
+    with pytest.raises(InvalidParameterError, match="anchor"):
+        make(kg, anchor="head")
+    with pytest.raises(InvalidParameterError, match="uniform_ratio"):
+        make(kg, uniform_ratio=1.5)
+    with pytest.raises(InvalidParameterError, match="n_nearest_clusters"):
+        make(kg, n_nearest_clusters=4)
+    with pytest.raises(InvalidParameterError, match="embeddings"):
+        make(kg, embeddings=np.zeros((3, 2)))
+    s = make(kg)
+    with pytest.raises(InvalidTriplesError, match="outside"):
+        s.corrupt(torch.tensor([[0, 0, kg.num_entities]]))
+    with pytest.raises(InvalidTriplesError, match=r"\(b, 3\)"):
+        s.corrupt(torch.tensor([0, 1, 2]))
+    kg.entity_text = {"name": [None] * kg.num_entities}
+    with pytest.raises(InvalidParameterError, match="no entity"):
+        make(kg)
+
+
+def test_precomputed_embeddings_with_missing_rows():
+    kg, group = crafted_kg()
+    emb = np.eye(3, dtype=np.float32)[group] + 0.01 * np.arange(len(group))[:, None]
+    emb[0] = np.nan
+    s = make(kg, embeddings=emb, n_components=None, encoder=None)
+    assert s.n_without_text_ == 1 and s.labels_[0] == -1
+    assert all(len(set(group[s.labels_ == c])) == 1 for c in range(3))
+
+
+def test_torch_kmeans_recovers_blobs_and_is_seeded():
+    rng = np.random.default_rng(0)
+    centers = np.array([[0, 0], [10, 0], [0, 10]], dtype=np.float32)
+    x = np.concatenate([c + rng.normal(scale=0.5, size=(50, 2)) for c in centers]).astype(np.float32)
+    truth = np.repeat(np.arange(3), 50)
+    for method in ("torch", "kmeans", "minibatch"):
+        labels, cent = kmeans(x, 3, method=method, random_state=0)
+        assert all(len(set(labels[truth == g])) == 1 for g in range(3))
+        assert len(set(labels)) == 3
+        assert np.sort(np.round(cent).astype(int), axis=0).tolist() == np.sort(centers, axis=0).astype(int).tolist()
+    a = torch_kmeans(torch.as_tensor(x), 3, generator=torch.Generator().manual_seed(1))
+    b = torch_kmeans(torch.as_tensor(x), 3, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(a[0], b[0])
+    near = nearest_clusters(np.array([[9.0, 1.0]]), centers, 2)
+    assert near.tolist() == [[1, 0]]  # distances 1.41, 9.06, 12.7
+
+
+def test_cli_arguments_build_sampler():
+    kg, group = crafted_kg()
+    p = argparse.ArgumentParser()
+    add_lemon_arguments(p)
+    args = p.parse_args(["--lemon-clusters", "3", "--lemon-nearest", "1", "--lemon-anchor", "replaced",
+                         "--lemon-encoder", "hashing", "--lemon-components", "0"])
+    s = lemon_sampler_from_args(args, kg, num_negatives=4, device="cpu")
+    assert (s.n_clusters, s.n_nearest_clusters, s.anchor, s.n_components) == (3, 1, "replaced", None)
+    assert s.corrupt(torch.as_tensor(kg.train[:5]), torch.Generator().manual_seed(0)).shape == (5, 4, 3)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+def test_cuda_pools_follow_input_device():
+    kg, group = crafted_kg()
+    s = make(kg, device="cuda", filtered=True)
+    pos = torch.as_tensor(kg.train, device="cuda")
+    neg = s.corrupt(pos, torch.Generator(device="cuda").manual_seed(0))
+    assert neg.device.type == "cuda"
+    assert not kg.filter_index(("train",), reciprocal=False).contains(neg.reshape(-1, 3).cpu().numpy()).any()
+
+
+def test_trains_a_kge_model_end_to_end():
+    from graphemb.kge import evaluate, train
+
+    kg, _ = crafted_kg()
+    s = make(kg, num_negatives=4)
+    m = train(kg, "transe", training="negative", negative_sampler=s, dim=8, epochs=2, batch_size=16,
+              valid_every=0, device="cpu", random_state=0)
+    assert len(m.history_) == 2 and np.isfinite(m.history_[-1]["loss"])
+    assert s.stats_["lemon"] > 0
+    res = evaluate(m, kg.train[:5], kg, filtered=True)
+    assert 0.0 < res.mrr <= 1.0
