@@ -25,7 +25,12 @@ __version__ = "0.1.0"
 # subpackages and estimators imported on first use (keeps ``import graphemb`` light)
 _LAZY_MODULES = ("datasets", "sampling", "node", "kge", "text", "evaluation", "distributed", "utils")
 _LAZY_ATTRS = {
-    # name: (module, attribute); feature issues register their public estimators here
+    "FastRP": (".node.fastrp", "FastRP"),
+    "IRWE": (".node.irwe", "IRWE"),
+    "DeepWalk": (".node.skipgram", "DeepWalk"),
+    "Node2Vec": (".node.skipgram", "Node2Vec"),
+    "HOPE": (".node.hope", "HOPE"),
+    "SDNE": (".node.sdne", "SDNE"),
 }
 
 

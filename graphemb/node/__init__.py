@@ -1,23 +1,11 @@
-"""graphemb.node: node embedders (see the design card)."""
+"""Node embedders: FastRP, IRWE, and the baselines they are compared with
+(DeepWalk / node2vec skip-gram, HOPE factorisation, SDNE autoencoder, GCN on features)."""
 
 from .fastrp import FastRP
+from .gcn import GCNClassifier
+from .hope import HOPE
+from .irwe import IRWE
+from .sdne import SDNE
+from .skipgram import DeepWalk, Node2Vec
 
-__all__ = ["FastRP"]
-
-# factorisation and deep-autoencoder baselines (RESTORE)
-from .hope import HOPE  # noqa: E402
-from .sdne import SDNE  # noqa: E402
-
-__all__ += ["HOPE", "SDNE"]
-
-from .gcn import GCNClassifier  # noqa: E402  (text-attributed graphs: GCN baseline on node features)
-
-__all__ += ["GCNClassifier"]
-
-from .skipgram import DeepWalk, Node2Vec  # noqa: E402
-
-__all__ += ["DeepWalk", "Node2Vec"]
-
-from .irwe import IRWE  # noqa: E402
-
-__all__ = [*__all__, "IRWE"]
+__all__ = ["FastRP", "IRWE", "DeepWalk", "Node2Vec", "HOPE", "SDNE", "GCNClassifier"]

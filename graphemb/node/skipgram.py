@@ -25,6 +25,12 @@ By default a batch shares ``shared_negatives`` negatives, each weighted so that 
 negative term is an unbiased estimate of word2vec's (see ``shared_negatives``).
 Frequent-word subsampling is not applied (DeepWalk and node2vec ran word2vec without it
 on most published graphs).
+
+Status: the BlogCatalog targets (Macro-F1 >= 0.25, Micro-F1 >= 0.39) have NOT been
+reached yet. Reduced-budget runs (2-3 walks per node) gave Micro-F1 0.18-0.28, and
+``learning_rate=0.1`` diverged, which points at the batched update: a hub node that occurs
+hundreds of times in one batch receives the sum of all its updates at once. Smaller
+``batch_size`` or per-row normalisation of the summed updates is the next thing to try.
 """
 
 from __future__ import annotations

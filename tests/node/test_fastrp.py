@@ -148,6 +148,11 @@ def test_transform_reproduces_fit_exactly_and_embeds_new_nodes():
     m = FastRP(dim=16, formulation="gds", device="cpu", random_state=0).fit(small)
     refit = FastRP(dim=16, formulation="gds", device="cpu", random_state=0).fit(G)
     assert np.allclose(m.transform(G), refit.embeddings_, atol=1e-6)
+    # recomputed statistics on the fitted graph are the fitted statistics
+    paper = FastRP(dim=16, device="cpu", random_state=0).fit(small)
+    assert np.allclose(paper.transform(small, statistics="recompute"), paper.embeddings_, atol=1e-5)
+    with pytest.raises(InvalidParameterError, match="statistics"):
+        paper.transform(small, statistics="mean")
     with pytest.raises(NotFittedError):
         FastRP().transform(G)
 
