@@ -40,17 +40,26 @@ def _cmd_fastrp(args: argparse.Namespace) -> int:
             sparsity = float(sparsity)
         except ValueError:
             raise InvalidParameterError(f"--sparsity must be a number >= 1 or 'sqrt', got {sparsity!r}") from None
-    model = FastRP(dim=args.dim, iteration_weights=args.iteration_weights,
-                   normalization_strength=args.normalization_strength,
-                   node_self_influence=args.node_self_influence, formulation=args.formulation,
-                   sparsity=sparsity, direction=args.direction, weighted=not args.unweighted,
-                   random_state=args.random_state, device=args.device, dtype=args.dtype,
-                   column_chunk_size=args.column_chunk_size, verbose=args.verbose_progress)
-    emb = model.fit(graph).embeddings_
+    params = dict(dim=args.dim, iteration_weights=args.iteration_weights,
+                  normalization_strength=args.normalization_strength,
+                  node_self_influence=args.node_self_influence, formulation=args.formulation,
+                  sparsity=sparsity, direction=args.direction, weighted=not args.unweighted,
+                  random_state=args.random_state, dtype=args.dtype)
+    if args.nproc > 1:
+        from ..distributed import fastrp_distributed
+        from ..graph import as_graph
+
+        graph = as_graph(graph)
+        emb, nodes = fastrp_distributed(graph, args.nproc, **params), graph.node_ids
+    else:
+        model = FastRP(**params, device=args.device, column_chunk_size=args.column_chunk_size,
+                       verbose=args.verbose_progress)
+        emb = model.fit(graph).embeddings_
+        nodes = model.nodes_
     out = Path(args.out)
     atomic_save_npy(out, emb)
     ids_path = Path(args.ids) if args.ids else out.with_name(out.stem + ".nodes.txt")
-    labels = [str(v) for v in model.nodes_.tolist()]
+    labels = [str(v) for v in nodes.tolist()]
     if any(any(c.isspace() for c in lab) or not lab for lab in labels):
         logger.warning("some node labels contain whitespace; the id and word2vec files keep them as is")
     atomic_write_text(ids_path, "".join(f"{lab}\n" for lab in labels))
@@ -86,4 +95,6 @@ def register(subparsers) -> None:
     p.add_argument("--column-chunk-size", type=int, default=None)
     p.add_argument("--root", default=None, help="data root for dataset names")
     p.add_argument("--progress", dest="verbose_progress", action="store_true", help="show a progress bar")
+    p.add_argument("--nproc", type=int, default=1,
+                   help="compute with N local processes (torch.distributed, gloo on CPU); same result")
     p.set_defaults(func=_cmd_fastrp)

@@ -246,8 +246,18 @@ class DeepWalk(BaseEstimator):
         g_neg = -lr * torch.sigmoid(torch.bmm(u_neg, v.unsqueeze(2)).squeeze(2))   # (b, k)
         g_neg = g_neg.masked_fill_(neg == context.unsqueeze(1), 0.0)
         grad_v = g_pos.unsqueeze(1) * u_pos + torch.bmm(g_neg.unsqueeze(1), u_neg).squeeze(1)
-        w_out.index_add_(0, context, g_pos.unsqueeze(1) * v)
-        w_out.index_add_(0, neg.reshape(-1), (g_neg.unsqueeze(2) * v.unsqueeze(1)).reshape(-1, v.shape[1]))
+        d_pos = g_pos.unsqueeze(1) * v
+        d_neg = g_neg.unsqueeze(2) * v.unsqueeze(1)
+        a = getattr(self, "_alpha", 0.0)
+        if a:
+            n = w_in.shape[0]
+            cin = torch.bincount(center, minlength=n).to(v.dtype)
+            grad_v.mul_(cin[center].pow(-a).unsqueeze(1))
+            cout = torch.bincount(context, minlength=n).to(v.dtype) + torch.bincount(neg.reshape(-1), minlength=n)
+            d_pos.mul_(cout[context].pow(-a).unsqueeze(1))
+            d_neg.mul_(cout[neg].pow(-a).unsqueeze(2))
+        w_out.index_add_(0, context, d_pos)
+        w_out.index_add_(0, neg.reshape(-1), d_neg.reshape(-1, v.shape[1]))
         w_in.index_add_(0, center, grad_v)
 
     def _sgd_step_shared(self, w_in, w_out, center, context, table, lr, gen) -> None:
@@ -263,8 +273,19 @@ class DeepWalk(BaseEstimator):
         g_neg = torch.sigmoid(v @ u_neg.T).mul_(-lr * self.negative / ks)   # (b, ks)
         g_neg.masked_fill_(neg.unsqueeze(0) == context.unsqueeze(1), 0.0)
         grad_v = torch.addmm(g_pos.unsqueeze(1) * u_pos, g_neg, u_neg)
-        w_out.index_add_(0, context, g_pos.unsqueeze(1) * v)
-        w_out.index_add_(0, neg, g_neg.T @ v)
+        d_pos, d_neg = g_pos.unsqueeze(1) * v, g_neg.T @ v
+        a = getattr(self, "_alpha", 0.0)
+        if a:
+            n = w_in.shape[0]
+            cin = torch.bincount(center, minlength=n).to(v.dtype)
+            grad_v.mul_(cin[center].pow(-a).unsqueeze(1))
+            cout = torch.bincount(context, minlength=n).to(v.dtype)
+            cout.index_add_(0, neg, torch.full((ks,), center.numel() * self.negative / ks, dtype=v.dtype,
+                                               device=v.device))
+            d_pos.mul_(cout[context].clamp_min(1).pow(-a).unsqueeze(1))
+            d_neg.mul_(cout[neg].clamp_min(1).pow(-a).unsqueeze(1))
+        w_out.index_add_(0, context, d_pos)
+        w_out.index_add_(0, neg, d_neg)
         w_in.index_add_(0, center, grad_v)
 
 

@@ -197,7 +197,8 @@ def test_kg_to_graph_and_typed_reconstruction():
 
 
 def test_typed_reconstruction_with_a_trained_kge_model(shared_root):
-    kge = pytest.importorskip("graphemb.kge")
+    from graphemb import kge
+
     kg = ge.datasets.load_kg("umls")
     model = kge.train(kg, model="distmult", dim=32, epochs=10, lr=0.05, batch_size=512, device="cpu", random_state=0)
     trained = kg_reconstruction(kg, model, n_queries=200, random_state=0)
