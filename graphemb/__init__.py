@@ -16,7 +16,8 @@ from ._base import BaseEstimator, clone
 from .errors import (CheckpointError, DatasetNotFoundError, DeviceError, GraphembError, InvalidGraphError,
                      InvalidParameterError, InvalidTriplesError, MissingDependencyError, NotFittedError,
                      OutOfMemoryEstimateError, UnknownLabelError)
-from .graph import Graph, as_graph
+from .graph import Graph  # noqa: I001 - graph before convert (convert imports Graph)
+from .convert import as_graph
 from .io_edgelist import read_edgelist
 from .kg import KnowledgeGraph, Vocabulary, read_triples
 

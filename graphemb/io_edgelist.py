@@ -43,7 +43,7 @@ def read_edgelist(path: Union[str, os.PathLike], *, directed: bool = False, aggr
         ``'auto'`` keeps labels as int64 when every label is an integer, else strings.
         Rows are ordered by sorted label.
     """
-    from .graph import _build_csr, _check_nonempty, _check_weights, _labels_to_ids
+    from .convert import _build_csr, _check_nonempty, _check_weights, _labels_to_ids
 
     path = Path(path)
     text = _read_text(path)

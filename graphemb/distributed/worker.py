@@ -17,7 +17,6 @@ import argparse
 import sys
 from typing import List, Optional
 
-import numpy as np
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -31,7 +31,7 @@ import torch
 
 from ..errors import InvalidParameterError, InvalidTriplesError, NotFittedError
 from ..kg import KnowledgeGraph
-from ..utils import check_choice, check_float, check_int, resolve_device, seed_from
+from ..utils import check_choice, check_float, check_int, resolve_device
 from .base import NegativeSampler
 from .clustering import CLUSTERING_METHODS, kmeans, nearest_clusters, reduce_dimensions
 
