@@ -59,13 +59,16 @@ def quality(X, labels, shuffles: int, seed: int) -> tuple:
 
 
 def main(argv=None) -> None:
-    args = parse_args(__doc__.splitlines()[0], argv)
+    args = parse_args(__doc__.splitlines()[0], argv, extra=lambda p: p.add_argument(
+        "--shuffles", type=int, default=None, help="override the budget's number of classification shuffles"))
     import torch
 
     from graphemb.datasets import load_graph
     from graphemb.node import FastRP
 
-    cfg = BUDGETS[args.budget]
+    cfg = dict(BUDGETS[args.budget])
+    if args.shuffles is not None:
+        cfg["shuffles"] = args.shuffles
     seed = (args.seeds or [0])[0]
     ds = load_graph("blogcatalog", args.data_root)
     A64 = ds.graph.to_scipy().astype(np.float64)
