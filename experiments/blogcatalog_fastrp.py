@@ -22,11 +22,15 @@ import numpy as np
 from common import REPO, parse_args, write_results  # noqa: F401  (REPO puts graphemb on sys.path)
 
 BUDGETS: Dict[str, dict] = {
-    "test": {"dim": 32, "shuffles": 1, "train_ratios": (0.5,), "max_iter": 100, "inductive": False},
-    "small": {"dim": 512, "shuffles": 2, "train_ratios": (0.1, 0.5, 0.9), "max_iter": 1000, "inductive": True},
+    "test": {"dim": 32, "shuffles": 1, "train_ratios": (0.5,), "max_iter": 100, "inductive": False,
+             "baselines": ()},
+    "small": {"dim": 512, "shuffles": 2, "train_ratios": (0.1, 0.5, 0.9), "max_iter": 1000, "inductive": True,
+              "baselines": ("hope", "deepwalk", "node2vec")},
     "full": {"dim": 512, "shuffles": 5, "train_ratios": tuple(i / 10 for i in range(1, 10)), "max_iter": 1000,
-             "inductive": True},
+             "inductive": True, "baselines": ("hope", "deepwalk", "node2vec")},
 }
+#: the baselines' setting (DeepWalk paper / issue 4): d=128, 10 walks of length 80, window 10
+BASELINE_DIM = 128
 FASTRP_PAPER = {"iteration_weights": (0.0, 0.0, 1.0, 6.67), "normalization_strength": -0.64,
                 "formulation": "paper"}
 C = 0.1
@@ -57,8 +61,28 @@ def fastrp_rows(ds, cfg: dict) -> List[Tuple[str, np.ndarray, float]]:
     return [("FastRP (graphemb)", model.embeddings_, time.perf_counter() - start)]
 
 
-#: functions producing (method, embeddings, seconds); other embedders append theirs
-ROW_FUNCTIONS: List[Callable] = [fastrp_rows]
+def baseline_rows(ds, cfg: dict) -> List[Tuple[str, np.ndarray, float]]:
+    """HOPE, DeepWalk and node2vec (p=0.25, q=4) at d=128, as listed in the budget."""
+    from graphemb.node import HOPE, DeepWalk, Node2Vec
+
+    makers = {
+        "hope": ("HOPE (graphemb)", lambda: HOPE(dim=BASELINE_DIM, random_state=cfg["seed"])),
+        "deepwalk": ("DeepWalk (graphemb)", lambda: DeepWalk(dim=BASELINE_DIM, walk_length=80, walks_per_node=10,
+                                                             window=10, random_state=cfg["seed"])),
+        "node2vec": ("node2vec p=0.25 q=4 (graphemb)", lambda: Node2Vec(
+            dim=BASELINE_DIM, walk_length=80, walks_per_node=10, window=10, p=0.25, q=4, random_state=cfg["seed"])),
+    }
+    out = []
+    for key in cfg["baselines"]:
+        label, make = makers[key]
+        start = time.perf_counter()
+        X = make().fit(ds.graph).embeddings_
+        out.append((label, X, time.perf_counter() - start))
+    return out
+
+
+#: functions producing (method, embeddings, seconds)
+ROW_FUNCTIONS: List[Callable] = [fastrp_rows, baseline_rows]
 
 
 def evaluate_rows(method: str, X: np.ndarray, ds, cfg: dict, seconds: float) -> List[dict]:
