@@ -22,3 +22,14 @@ def shared_root() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"benchmark data not found at {SHARED}")
     return SHARED
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny tensors: one intra-op thread avoids OpenMP barrier stalls on a busy shared CPU."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

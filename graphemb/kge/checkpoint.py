@@ -11,7 +11,6 @@ Loading never executes code from the files (no pickle, no ``torch.load``).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any, Dict, Tuple, Union
@@ -20,6 +19,7 @@ import torch
 
 from ..errors import CheckpointError
 from ..utils import atomic_write_bytes, atomic_write_json
+from ..utils.io import read_json_meta
 
 PathLike = Union[str, os.PathLike]
 TENSORS = "state.safetensors"
@@ -81,12 +81,7 @@ def load_checkpoint(directory: PathLike, device: Union[str, torch.device] = "cpu
     meta_path, tensor_path = directory / META, directory / TENSORS
     if not meta_path.exists() or not tensor_path.exists():
         raise CheckpointError(f"{directory}: no checkpoint ({META} and {TENSORS} expected)")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{meta_path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{meta_path}: unknown checkpoint format {meta.get('format')!r}, expected {FORMAT!r}")
+    meta = read_json_meta(meta_path, FORMAT, CheckpointError)
     blob = tensor_path.read_bytes()
     if hashlib.sha256(blob).hexdigest() != meta.get("tensors_sha256"):
         raise CheckpointError(f"{tensor_path}: checksum does not match {META}; the checkpoint is incomplete")

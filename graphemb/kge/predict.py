@@ -9,7 +9,6 @@ pickle is used and loading never executes code from the files.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -20,6 +19,7 @@ import torch
 from ..errors import InvalidParameterError, InvalidTriplesError
 from ..kg import FilterIndex, Vocabulary
 from ..utils import atomic_write_bytes, atomic_write_json, check_bool, check_int, resolve_device
+from ..utils.io import read_json_meta
 from .evaluation import filter_from_triples
 from .models import KGEModule
 
@@ -164,12 +164,7 @@ class KGE:
         meta_path, tensor_path = path / "model.json", path / "model.safetensors"
         if not meta_path.exists() or not tensor_path.exists():
             raise FileNotFoundError(f"{path}: not a saved KGE model (model.json and model.safetensors expected)")
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InvalidParameterError(f"{meta_path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-        if meta.get("format") != FORMAT:
-            raise InvalidParameterError(f"{meta_path}: unknown format {meta.get('format')!r}, expected {FORMAT!r}")
+        meta = read_json_meta(meta_path, FORMAT, InvalidParameterError)
         tensors = load_file(str(tensor_path))
         mc = meta["module"]
         module = KGEModule(mc["model"], mc["num_entities"], mc["num_relations"], mc["dim"], mc["gamma"],

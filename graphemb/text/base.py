@@ -149,3 +149,16 @@ def l2_normalize_rows(X: np.ndarray) -> np.ndarray:
     """Scale each row to unit Euclidean norm (all-zero rows stay zero)."""
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.where(norms > 0, norms, 1.0)
+
+
+class FixedDimMixin:
+    """For encoders whose ``dim`` is a constructor parameter: ``dim`` is both the
+    stored parameter (``get_params``) and the validated interface property."""
+
+    @property
+    def dim(self) -> int:
+        return check_int(self._dim, "dim", min_value=1)
+
+    @dim.setter
+    def dim(self, value: int) -> None:
+        self._dim = value

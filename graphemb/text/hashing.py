@@ -10,10 +10,10 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from ..utils.validation import check_bool, check_choice, check_int
-from .base import CacheSpec, TextEncoder
+from .base import CacheSpec, FixedDimMixin, TextEncoder
 
 
-class HashingEncoder(TextEncoder):
+class HashingEncoder(FixedDimMixin, TextEncoder):
     """Hash word (or character) n-grams of each text into ``dim`` signed buckets.
 
     Feature hashing after Weinberger et al., "Feature Hashing for Large Scale Multitask
@@ -59,15 +59,6 @@ class HashingEncoder(TextEncoder):
         self.lowercase = lowercase
         self.sublinear_tf = sublinear_tf
         self.cache = cache
-
-    # ``dim`` is both the constructor parameter and the interface property.
-    @property
-    def dim(self) -> int:
-        return check_int(self._dim, "dim", min_value=1)
-
-    @dim.setter
-    def dim(self, value: int) -> None:
-        self._dim = value
 
     def _validated(self) -> Tuple[int, Tuple[int, int]]:
         dim = self.dim

@@ -13,10 +13,10 @@ import numpy as np
 from ..errors import InvalidParameterError
 from ..utils.random import seed_from
 from ..utils.validation import check_bool, check_int
-from .base import CacheSpec, TextEncoder, check_texts, l2_normalize_rows
+from .base import CacheSpec, FixedDimMixin, TextEncoder, check_texts, l2_normalize_rows
 
 
-class TfidfEncoder(TextEncoder):
+class TfidfEncoder(FixedDimMixin, TextEncoder):
     """TF-IDF weighted bag of words reduced to ``dim`` columns by truncated SVD.
 
     Latent semantic analysis after Deerwester et al., "Indexing by Latent Semantic
@@ -80,14 +80,6 @@ class TfidfEncoder(TextEncoder):
         self.normalize = normalize
         self.random_state = random_state
         self.cache = cache
-
-    @property
-    def dim(self) -> int:
-        return check_int(self._dim, "dim", min_value=1)
-
-    @dim.setter
-    def dim(self, value: int) -> None:
-        self._dim = value
 
     # --------------------------------------------------------------- fitting
     def _vectorizer(self):

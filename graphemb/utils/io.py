@@ -82,3 +82,19 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"object of type {type(obj).__name__} is not JSON serialisable")
+
+
+def read_json_meta(path: PathLike, expected_format: str, error: type = ValueError) -> Any:
+    """Read a JSON metadata file and check its ``"format"`` field.
+
+    Invalid JSON or an unknown format raises ``error`` naming ``path`` (and the line).
+    """
+    path = Path(path)
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise error(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(meta, dict) or meta.get("format") != expected_format:
+        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise error(f"{path}: unknown format {found!r}, expected {expected_format!r}")
+    return meta

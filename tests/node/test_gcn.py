@@ -10,13 +10,7 @@ from graphemb.errors import DeviceError, InvalidParameterError, NotFittedError  
 from graphemb.node.gcn import GCNClassifier  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny tensors: one intra-op thread avoids OpenMP barrier stalls on a busy shared CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def two_communities(size=8):
