@@ -1,6 +1,6 @@
 """Node-id-free random-walk features for :class:`graphemb.node.IRWE`.
 
-Two families of identity (structural role) features, neither of which looks at node ids:
+Three families of identity (structural role) features, neither of which looks at node ids:
 
 * **exact walk statistics**: for every step :math:`k = 0..K` of a random walk started at
   :math:`v`, the expectation (and spread) of local statistics of the node :math:`X_k` the
@@ -11,10 +11,17 @@ Two families of identity (structural role) features, neither of which looks at n
       s_k^{(g)}(v) = \\mathbb{E}[g(X_k) \\mid X_0 = v] = (P^k g)(v),
       \\qquad P = D^{-1} A,
 
-  for :math:`g \\in \\{\\log(1 + \\deg),\\ \\log^2(1 + \\deg),\\ \\text{clustering}\\}`
+  for :math:`g \\in \\{\\log(1 + \\deg),\\ \\log^2(1 + \\deg),\\ \\text{clustering},\\
+  \\log(1 + \\text{triangles})\\}` (counts are log-scaled, so that hubs do not dominate)
   and the survival mass :math:`(P^k \\mathbf 1)(v)` (below 1 only where walks hit dead
   ends). These are computed by sparse matrix-vector products, so they are exact and
   exactly permutation-equivariant (no sampling noise);
+* **exact closed-walk statistics**: the return probabilities
+  :math:`r_k(v) = P(X_k = v \\mid X_0 = v) = (P^k)_{vv}` for :math:`k = 2, 3`, the exact
+  expectations of the anonymous-walk events "back at the start after 2 / 3 steps" (pattern
+  ``0 1 0`` and, through a triangle, ``0 1 2 0``), taken as :math:`\\log r_2` (a degree-like
+  scale, floored at 1e-9) and :math:`r_3 / r_2` (a clustering-like ratio). Computed with
+  the same sparse product as the triangle counts;
 * **anonymous-walk distribution**: the empirical distribution of the anonymous pattern
   (Ivanov & Burnaev, ICML 2018) of the first ``aw_length`` steps of the walks sampled
   from :math:`v` by :func:`graphemb.sampling.walks.random_walks`. The vocabulary is the
@@ -38,7 +45,9 @@ import torch
 from ..graph import Graph
 
 #: statistics g(X_k) averaged along walks (one column each per step)
-STEP_STATISTICS = ("survival", "mean_log_degree", "std_log_degree", "mean_clustering")
+STEP_STATISTICS = ("survival", "mean_log_degree", "std_log_degree", "mean_clustering", "mean_log_triangles")
+#: exact closed-walk statistics of the start node (one column each)
+CLOSED_WALK_STATISTICS = ("log_return_2", "return_3_over_2")
 
 
 @lru_cache(maxsize=8)
@@ -121,17 +130,40 @@ def transition_matrix(graph: Graph, weighted: bool) -> sp.csr_matrix:
     return sp.diags(inv) @ A
 
 
-def local_clustering(graph: Graph) -> np.ndarray:
-    """Local clustering coefficient on the undirected simple version of ``graph``."""
+def _simple_undirected(graph: Graph) -> sp.csr_matrix:
+    """0/1 adjacency of the undirected simple version of ``graph`` (no self-loops)."""
     A = graph.to_scipy().astype(np.float64)
     A = ((A + A.T) > 0).astype(np.float64).tolil()
     A.setdiag(0)
     A = A.tocsr()
     A.eliminate_zeros()
+    return A
+
+
+def triangle_counts(graph: Graph) -> tuple:
+    """(degree, triangles through the node) on the undirected simple version of ``graph``."""
+    A = _simple_undirected(graph)
     deg = np.asarray(A.sum(axis=1)).ravel()
     tri = np.asarray((A @ A).multiply(A).sum(axis=1)).ravel() / 2.0
+    return deg, tri
+
+
+def local_clustering(graph: Graph) -> np.ndarray:
+    """Local clustering coefficient on the undirected simple version of ``graph``."""
+    deg, tri = triangle_counts(graph)
     pairs = deg * (deg - 1) / 2.0
     return np.divide(tri, pairs, out=np.zeros_like(tri), where=pairs > 0)
+
+
+def closed_walk_statistics(graph: Graph, weighted: bool) -> np.ndarray:
+    """Exact return probabilities as float32 (n, 2): :math:`\\log \\max(r_2, 10^{-9})` and
+    :math:`r_3 / r_2` (0 where :math:`r_2 = 0`), with :math:`r_k = (P^k)_{vv}`."""
+    P = transition_matrix(graph, weighted).tocsr()
+    PT = P.T.tocsr()
+    r2 = np.asarray(P.multiply(PT).sum(axis=1)).ravel()
+    r3 = np.asarray((P @ P).multiply(PT).sum(axis=1)).ravel()
+    ratio = np.divide(r3, r2, out=np.zeros_like(r3), where=r2 > 0)
+    return np.column_stack([np.log(np.maximum(r2, 1e-9)), ratio]).astype(np.float32)
 
 
 def exact_step_statistics(graph: Graph, steps: int, weighted: bool) -> np.ndarray:
@@ -141,7 +173,10 @@ def exact_step_statistics(graph: Graph, steps: int, weighted: bool) -> np.ndarra
     """
     P = transition_matrix(graph, weighted)
     logdeg = np.log1p(graph.degree().astype(np.float64))
-    g = np.stack([np.ones(graph.num_nodes), logdeg, logdeg ** 2, local_clustering(graph)], axis=1)
+    deg, tri = triangle_counts(graph)
+    pairs = deg * (deg - 1) / 2.0
+    clustering = np.divide(tri, pairs, out=np.zeros_like(tri), where=pairs > 0)
+    g = np.stack([np.ones(graph.num_nodes), logdeg, logdeg ** 2, clustering, np.log1p(tri)], axis=1)
     out = np.empty((graph.num_nodes, steps + 1, len(STEP_STATISTICS)), dtype=np.float64)
     cur = g
     for k in range(steps + 1):
@@ -155,4 +190,48 @@ def exact_step_statistics(graph: Graph, steps: int, weighted: bool) -> np.ndarra
         out[:, k, 1] = mean * (mass > 0)
         out[:, k, 2] = np.sqrt(var) * (mass > 0)
         out[:, k, 3] = cur[:, 3] / safe * (mass > 0)
+        out[:, k, 4] = cur[:, 4] / safe * (mass > 0)
     return out.astype(np.float32)
+
+
+def feature_scaling(raw: np.ndarray, n_exact: int) -> Tuple[np.ndarray, np.ndarray]:
+    """(mean, scale) float32 that standardise the feature columns of one graph.
+
+    The first ``n_exact`` columns (exact statistics) get their own scale; the remaining
+    anonymous-walk block shares one scale (root mean square of its column scales), since
+    per-pattern z-scores would blow up the sampling noise of rare patterns. Constant
+    columns (scale below 1e-6) keep scale 1.
+    """
+    scale = raw.std(axis=0)
+    if raw.shape[1] > n_exact:
+        scale[n_exact:] = np.sqrt(np.mean(scale[n_exact:] ** 2))
+    return raw.mean(axis=0).astype(np.float32), np.where(scale > 1e-6, scale, 1.0).astype(np.float32)
+
+
+def walks_from_every_node(graph: Graph, length: int, count: int, seed: int, device) -> torch.Tensor:
+    """(n, count, length) walks of ``length`` nodes from every node (-1 after a dead end),
+    sampled by :func:`graphemb.sampling.walks.random_walks` from a generator seeded with ``seed``."""
+    from ..sampling.walks import random_walks
+
+    gen = torch.Generator(device=device)
+    gen.manual_seed(seed)
+    walks = random_walks(graph, length, count, start_nodes=np.arange(graph.num_nodes), device=device,
+                         generator=gen)
+    return walks.reshape(count, graph.num_nodes, length).transpose(0, 1).contiguous()
+
+
+def identity_features(graph: Graph, steps: int, aw_length: int, aw_walks_per_node: int, seed: int,
+                      device) -> np.ndarray:
+    """Raw identity features of every node, float32 (n, F): the exact step statistics
+    (``steps + 1`` blocks of :data:`STEP_STATISTICS`), the exact closed-walk statistics and,
+    if ``aw_length > 0``, the square root (Hellinger map, variance-stabilising) of the
+    anonymous-walk distribution of ``aw_walks_per_node`` walks sampled with ``seed``."""
+    weighted = graph.is_weighted
+    exact = np.concatenate([exact_step_statistics(graph, steps, weighted).reshape(graph.num_nodes, -1),
+                            closed_walk_statistics(graph, weighted)], axis=1)
+    if aw_length == 0:
+        return exact
+    walks = walks_from_every_node(graph, aw_length + 1, aw_walks_per_node, seed, device)
+    starts = torch.arange(graph.num_nodes, device=device).repeat_interleave(aw_walks_per_node)
+    aw = anonymous_walk_distribution(walks.reshape(-1, aw_length + 1), starts, graph.num_nodes, aw_length)
+    return np.concatenate([exact, np.sqrt(aw)], axis=1)

@@ -8,16 +8,23 @@ optimised jointly, inference on unseen nodes/graphs by a forward pass). Every ch
 is ours:
 
 * **Identity features** (:mod:`graphemb.node._irwe_features`): exact expectations of
-  :math:`\\log(1+\\deg)` (mean and spread), the clustering coefficient and the survival mass
-  of the node a walk stands on after :math:`k = 0..K` steps (``identity_steps = K``),
-  computed as :math:`P^k g` with sparse products, plus the anonymous-walk distribution of
-  ``aw_walks_per_node`` sampled walks of ``aw_length`` steps (52 patterns for
+  :math:`\\log(1+\\deg)` (mean and spread), the clustering coefficient,
+  :math:`\\log(1+\\text{triangles})` and the survival mass of the node a walk stands on after
+  :math:`k = 0..K` steps (``identity_steps = K``), computed as :math:`P^k g` with sparse
+  products; the exact return probabilities after 2 and 3 steps; plus the anonymous-walk
+  distribution of ``aw_walks_per_node`` sampled walks of ``aw_length`` steps (52 patterns for
   :math:`\\ell = 4`; ``aw_length=0`` turns it off), taken as square roots (Hellinger map).
-  Features are standardised with the mean and scale of the *training* graph, kept for
-  :meth:`IRWE.transform`; the anonymous-walk block shares one scale, so rare patterns do not
-  amplify sampling noise.
-* **Identity unit**: transformer encoder over one token per step (plus one anonymous-walk
-  token), mean-pooled and projected to ``identity_dim``.
+* **Standardisation** (``feature_scaling``): with ``"graph"`` (default) features are
+  standardised with the mean and scale of the graph being embedded, in :meth:`IRWE.fit` and
+  :meth:`IRWE.transform`: degree-like statistics shift with a graph's size and density and
+  roles ("busiest quarter of the airports") are relative to their graph, so this graph-level
+  normalisation is what lets roles transfer between graphs (``experiments/airports_irwe.py``).
+  ``"train"`` reuses the training graph's ``feature_mean_`` / ``feature_scale_`` (new nodes
+  of the same graph). The anonymous-walk block shares one scale (see ``feature_scaling``).
+* **Identity unit**: transformer encoder over one token per step (plus one token for the
+  closed-walk and anonymous-walk statistics), mean-pooled and projected to
+  ``identity_dim`` by a map that starts at zero, added to a linear skip map of the features
+  (so training starts from a linear image of the walk statistics; see ``_irwe_network``).
 * **Position unit**: transformer encoder over each of ``walks_per_node`` walks of
   ``walk_length`` nodes from :math:`v`, each visited node represented by its identity
   embedding plus step and anonymous first-visit-rank embeddings (never a node-id
@@ -69,7 +76,8 @@ from ..utils.io import atomic_write_bytes, atomic_write_json
 from ..utils.progress import get_logger, progress
 from ..utils.random import seed_from
 from ..utils.validation import check_bool, check_choice, check_float, check_int
-from ._irwe_features import STEP_STATISTICS, anonymous_patterns, anonymous_walk_distribution, exact_step_statistics
+from ._irwe_features import (CLOSED_WALK_STATISTICS, STEP_STATISTICS, anonymous_patterns, feature_scaling,
+                             identity_features, walks_from_every_node)
 from ._irwe_network import IRWENetwork
 
 logger = get_logger(__name__)
@@ -105,6 +113,9 @@ class IRWE(BaseEstimator):
         :math:`\\tau` of the position loss.
     identity_weight : float
         :math:`\\lambda`, weight of the identity losses.
+    feature_scaling : {"graph", "train"}
+        Standardise identity features with the statistics of the graph being embedded
+        ("graph") or of the training graph ("train"); see the module docstring.
     d_model, num_heads, num_layers : attention-unit width, heads and depth.
     device : None, "auto", "cpu", "cuda"
     random_state : None, int or numpy Generator
@@ -117,7 +128,7 @@ class IRWE(BaseEstimator):
     embeddings_ : ndarray (n, identity_dim + position_dim), the two concatenated
     nodes_ : ndarray, original node id of each row
     network_ : IRWENetwork, the trained attention units
-    feature_mean_, feature_scale_ : ndarray, standardisation of the identity features
+    feature_mean_, feature_scale_ : ndarray, standardisation of the training graph's features
     walk_seed_ : int, seed of the feature/embedding walks (reused by :meth:`transform`)
     loss_history_ : list of float, mean loss per epoch
 
@@ -136,8 +147,8 @@ class IRWE(BaseEstimator):
                  walks_per_node: int = 10, *, identity_steps: int = 4, aw_length: int = 3,
                  aw_walks_per_node: int = 200, train_walks_per_node: int = 4, epochs: int = 20,
                  batch_size: int = 256, learning_rate: float = 0.005, num_negatives: int = 32,
-                 temperature: float = 0.2, identity_weight: float = 1.0, d_model: int = 32,
-                 num_heads: int = 4, num_layers: int = 1,
+                 temperature: float = 0.2, identity_weight: float = 1.0, feature_scaling: str = "graph",
+                 d_model: int = 32, num_heads: int = 4, num_layers: int = 1,
                  device: Any = None, random_state: Any = None, verbose: bool = False):
         self.identity_dim = identity_dim
         self.position_dim = position_dim
@@ -153,6 +164,7 @@ class IRWE(BaseEstimator):
         self.num_negatives = num_negatives
         self.temperature = temperature
         self.identity_weight = identity_weight
+        self.feature_scaling = feature_scaling
         self.d_model = d_model
         self.num_heads = num_heads
         self.num_layers = num_layers
@@ -176,31 +188,26 @@ class IRWE(BaseEstimator):
         check_float(self.temperature, "temperature", min_value=0.0, min_inclusive=False)
         check_float(self.identity_weight, "identity_weight", min_value=0.0)
         check_bool(self.verbose, "verbose")
+        check_choice(self.feature_scaling, "feature_scaling", ("graph", "train"))
 
     # ------------------------------------------------------------------ features
     def _walks(self, graph, length: int, count: int, seed: int, device: torch.device) -> torch.Tensor:
-        """(n, count, length) walks from every node, from a generator seeded with ``seed``."""
-        from ..sampling.walks import random_walks
-
-        gen = torch.Generator(device=device)
-        gen.manual_seed(seed)
-        walks = random_walks(graph, length, count, start_nodes=np.arange(graph.num_nodes), device=device,
-                             generator=gen)
-        return walks.reshape(count, graph.num_nodes, length).transpose(0, 1).contiguous()
+        return walks_from_every_node(graph, length, count, seed, device)
 
     def _raw_features(self, graph, device: torch.device) -> np.ndarray:
-        weighted = graph.is_weighted
-        steps = exact_step_statistics(graph, self.identity_steps, weighted).reshape(graph.num_nodes, -1)
-        if self.aw_length == 0:
-            return steps
-        walks = self._walks(graph, self.aw_length + 1, self.aw_walks_per_node, self.walk_seed_ + 1, device)
-        starts = torch.arange(graph.num_nodes, device=device).repeat_interleave(self.aw_walks_per_node)
-        aw = anonymous_walk_distribution(walks.reshape(-1, self.aw_length + 1), starts, graph.num_nodes,
-                                         self.aw_length)
-        return np.concatenate([steps, np.sqrt(aw)], axis=1)  # Hellinger map: variance-stabilising
+        return identity_features(graph, self.identity_steps, self.aw_length, self.aw_walks_per_node,
+                                 self.walk_seed_ + 1, device)
 
-    def _standardize(self, raw: np.ndarray, device: torch.device) -> torch.Tensor:
-        return torch.as_tensor((raw - self.feature_mean_) / self.feature_scale_, dtype=torch.float32, device=device)
+    def _scaling(self, raw: np.ndarray) -> tuple:
+        n_exact = (self.identity_steps + 1) * len(STEP_STATISTICS) + len(CLOSED_WALK_STATISTICS)
+        return feature_scaling(raw, n_exact)
+
+    def _standardize(self, raw: np.ndarray, device: torch.device, own_scaling: bool = False) -> torch.Tensor:
+        mean, scale = self._scaling(raw) if own_scaling else (self.feature_mean_, self.feature_scale_)
+        return torch.as_tensor((raw - mean) / scale, dtype=torch.float32, device=device)
+
+    def _num_pattern(self) -> int:  # width of the closed-walk + anonymous-walk token
+        return len(CLOSED_WALK_STATISTICS) + (len(anonymous_patterns(self.aw_length)) + 1 if self.aw_length else 0)
 
     # ------------------------------------------------------------------ fit
     def fit(self, graph, y: Any = None) -> "IRWE":
@@ -217,21 +224,13 @@ class IRWE(BaseEstimator):
         seed = seed_from(self.random_state)
         self.walk_seed_ = int(seed % (2**62))
         raw = self._raw_features(G, device)
-        self.feature_mean_ = raw.mean(axis=0).astype(np.float32)
-        scale = raw.std(axis=0)
-        n_step = (self.identity_steps + 1) * len(STEP_STATISTICS)
-        if raw.shape[1] > n_step:
-            # one scale for the whole anonymous-walk block: per-pattern z-scores would blow up
-            # the sampling noise of rare patterns
-            scale[n_step:] = np.sqrt(np.mean(scale[n_step:] ** 2))
-        self.feature_scale_ = np.where(scale > 1e-6, scale, 1.0).astype(np.float32)
+        self.feature_mean_, self.feature_scale_ = self._scaling(raw)
         feats = self._standardize(raw, device)
         walks = self._walks(G, self.walk_length, self.walks_per_node, self.walk_seed_, device)
 
         gen = torch.Generator(device=device)
         gen.manual_seed((seed + 7919) % (2**62))
-        num_aw = len(anonymous_patterns(self.aw_length)) + 1 if self.aw_length else 0
-        net = IRWENetwork(self.identity_steps + 1, len(STEP_STATISTICS), num_aw, self.identity_dim,
+        net = IRWENetwork(self.identity_steps + 1, len(STEP_STATISTICS), self._num_pattern(), self.identity_dim,
                           self.position_dim, self.walk_length, self.d_model, self.num_heads, self.num_layers)
         init_gen = torch.Generator()
         init_gen.manual_seed((seed + 104729) % (2**62))
@@ -329,10 +328,12 @@ class IRWE(BaseEstimator):
         """
         self._check_fitted("network_")
         check_choice(part, "part", ("all", "identity", "position"))
+        check_choice(self.feature_scaling, "feature_scaling", ("graph", "train"))
         G = as_graph(graph)
         device = resolve_device(self.device)
         self.network_.to(device)
-        feats = self._standardize(self._raw_features(G, device), device)
+        feats = self._standardize(self._raw_features(G, device), device,
+                                  own_scaling=self.feature_scaling == "graph")
         walks = self._walks(G, self.walk_length, self.walks_per_node, self.walk_seed_, device)
         identity, position = self._embed(feats, walks)
         if part == "identity":
@@ -355,7 +356,7 @@ class IRWE(BaseEstimator):
             tensors[name] = torch.as_tensor(np.ascontiguousarray(getattr(self, name)))
         params = {k: v for k, v in self.get_params().items() if k not in ("random_state", "device")}
         nodes = self.nodes_.tolist()
-        config = {"format": "graphemb.IRWE", "version": 1, "params": params,
+        config = {"format": "graphemb.IRWE", "version": 2, "params": params,
                   "random_state": self.random_state if isinstance(self.random_state, int) else None,
                   "walk_seed": self.walk_seed_, "loss_history": self.loss_history_,
                   "node_id_kind": "int" if self.nodes_.dtype.kind in "iu" else "str",
@@ -374,13 +375,12 @@ class IRWE(BaseEstimator):
             tensors = st_load((path / "model.safetensors").read_bytes())
         except FileNotFoundError as exc:
             raise CheckpointError(f"{path}: not an IRWE model directory ({exc.filename} missing)") from None
-        if config.get("format") != "graphemb.IRWE":
-            raise CheckpointError(f"{path / 'config.json'}: format must be 'graphemb.IRWE', "
-                                  f"got {config.get('format')!r}")
+        if config.get("format") != "graphemb.IRWE" or config.get("version") != 2:
+            raise CheckpointError(f"{path / 'config.json'}: format must be 'graphemb.IRWE' version 2, "
+                                  f"got {config.get('format')!r} version {config.get('version')!r}")
         model = cls(**config["params"], device=device, random_state=config["random_state"])
         model._validate()
-        num_aw = len(anonymous_patterns(model.aw_length)) + 1 if model.aw_length else 0
-        net = IRWENetwork(model.identity_steps + 1, len(STEP_STATISTICS), num_aw, model.identity_dim,
+        net = IRWENetwork(model.identity_steps + 1, len(STEP_STATISTICS), model._num_pattern(), model.identity_dim,
                           model.position_dim, model.walk_length, model.d_model, model.num_heads, model.num_layers)
         state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
         try:

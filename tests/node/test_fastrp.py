@@ -278,6 +278,31 @@ def test_joint_logistic_solver_matches_sklearn():
         assert W[-1, j] == pytest.approx(ref.intercept_[0], abs=1e-4)
 
 
+def test_liblinear_protocol_matches_direct_sklearn_and_bad_solver_named():
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.multiclass import OneVsRestClassifier
+
+    from graphemb.evaluation import evaluate_node_classification
+    from graphemb.evaluation.node_classification import top_k_predictions
+    from graphemb.utils.random import check_random_state
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((200, 5))
+    Y = np.stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0.5, X[:, 3] < -0.4], axis=1)
+    Y[~Y.any(axis=1), 0] = True
+    res = evaluate_node_classification(X, Y, train_ratios=(0.5,), shuffles=1, C=0.1, random_state=3,
+                                       solver="liblinear")
+    perm = check_random_state(3).permutation(np.arange(200))
+    tr, te = perm[:100], perm[100:]
+    clf = OneVsRestClassifier(LogisticRegression(C=0.1, solver="liblinear")).fit(X[tr], Y[tr])
+    pred = top_k_predictions(clf.predict_proba(X[te]), Y[te].sum(axis=1).astype(np.int64))
+    assert res.micro_f1[0.5] == pytest.approx(f1_score(sp.csr_matrix(Y[te]), pred, average="micro"))
+    with pytest.raises(InvalidParameterError, match="solver"):
+        evaluate_node_classification(X, Y, solver="newton")
+
+
 def test_cli_writes_embeddings_ids_and_word2vec(tmp_path):
     from graphemb.cli import main
 

@@ -8,7 +8,8 @@ import torch
 from graphemb.errors import CheckpointError, DeviceError, InvalidParameterError, NotFittedError
 from graphemb.graph import as_graph
 from graphemb.node._irwe_features import (anonymize_walks, anonymous_patterns, anonymous_walk_distribution,
-                                          exact_step_statistics, local_clustering)
+                                          closed_walk_statistics, exact_step_statistics, feature_scaling,
+                                          local_clustering, triangle_counts)
 from graphemb.node.irwe import IRWE
 
 SMALL = dict(identity_dim=8, position_dim=8, walk_length=6, walks_per_node=4, identity_steps=3, aw_length=3,
@@ -79,6 +80,36 @@ def test_exact_step_statistics_spread_and_dead_ends():
     assert d[0, :, 0].tolist() == [1.0, 1.0, 1.0, 0.0]  # node 2 has no out-edges: no step 3 from 0
 
 
+def test_log_triangle_statistic_by_hand():
+    # triangle 0-1-2 with a pendant 3 on node 2: triangles (1, 1, 1, 0)
+    g = as_graph(nx.Graph([(0, 1), (1, 2), (0, 2), (2, 3)]))
+    np.testing.assert_allclose(triangle_counts(g)[1], [1, 1, 1, 0])
+    s = exact_step_statistics(g, 1, weighted=False)
+    log2 = np.log(2.0)
+    np.testing.assert_allclose(s[:, 0, 4], [log2, log2, log2, 0.0], rtol=1e-6)
+    # one step from node 2 lands on 0, 1 or 3 with probability 1/3 each
+    np.testing.assert_allclose(s[:, 1, 4], [log2, log2, 2 * log2 / 3, log2], rtol=1e-6)
+
+
+def test_closed_walk_statistics_by_hand():
+    # star: centre returns after 2 steps surely, a leaf with probability 1/3; no 3-step returns
+    star = closed_walk_statistics(as_graph(nx.star_graph(3)), weighted=False)
+    np.testing.assert_allclose(star[:, 0], np.log([1.0, 1 / 3, 1 / 3, 1 / 3]), rtol=1e-6)
+    np.testing.assert_allclose(star[:, 1], 0.0)
+    # triangle: r2 = 2 * (1/2)^2 = 1/2, r3 = 2 * (1/2)^3 = 1/4, ratio 1/2
+    tri = closed_walk_statistics(as_graph(nx.complete_graph(3)), weighted=False)
+    np.testing.assert_allclose(tri, [[np.log(0.5), 0.5]] * 3, rtol=1e-6)
+
+
+def test_feature_scaling_shares_one_scale_for_the_sampled_block():
+    raw = np.array([[0.0, 5.0, 0.1, 0.0], [2.0, 5.0, 0.3, 0.4], [4.0, 5.0, 0.2, 0.2]])
+    mean, scale = feature_scaling(raw, n_exact=2)
+    np.testing.assert_allclose(mean, raw.mean(axis=0), rtol=1e-6)
+    assert scale[0] == pytest.approx(raw[:, 0].std()) and scale[1] == 1.0  # constant column keeps 1
+    shared = np.sqrt((raw[:, 2].std() ** 2 + raw[:, 3].std() ** 2) / 2)
+    np.testing.assert_allclose(scale[2:], [shared, shared], rtol=1e-6)
+
+
 def test_local_clustering_matches_networkx(karate):
     expected = nx.clustering(nx.karate_club_graph())
     np.testing.assert_allclose(local_clustering(karate), [expected[i] for i in range(34)], rtol=1e-6)
@@ -117,13 +148,28 @@ def test_isomorphic_graph_gives_permuted_identity_exactly_without_sampled_featur
 
 
 def test_isomorphic_graph_gives_permuted_identity_up_to_walk_noise(karate):
-    model = IRWE(random_state=0, **{**SMALL, "aw_walks_per_node": 20000}).fit(karate)
+    model = IRWE(random_state=0, **{**SMALL, "aw_walks_per_node": 60000}).fit(karate)
     g2, perm = permuted(karate)
     ident = model.transform(g2, part="identity")
     ref = model.identity_embeddings_[perm]
     spread = np.linalg.norm(ref - ref.mean(axis=0), axis=1).mean()
     err = np.linalg.norm(ident - ref, axis=1)
     assert err.mean() < 0.05 * spread and err.max() < 0.1 * spread
+
+
+def test_graph_scaling_makes_roles_independent_of_graph_size(karate):
+    # two disjoint copies of karate have the same per-graph feature statistics as one copy, so
+    # with feature_scaling="graph" every node keeps its identity embedding
+    model = IRWE(random_state=0, **{**SMALL, "aw_length": 0}).fit(karate)
+    double = as_graph(nx.disjoint_union(nx.karate_club_graph(), nx.karate_club_graph()), weight=None)
+    np.testing.assert_allclose(model.transform(double, part="identity"),
+                               np.tile(model.identity_embeddings_, (2, 1)), atol=1e-5)
+    # on another graph, "graph" standardises with that graph's statistics and "train" with karate's
+    star = as_graph(nx.star_graph(20))
+    by_graph = model.transform(star, part="identity")
+    by_train = model.set_params(feature_scaling="train").transform(star, part="identity")
+    assert not np.allclose(by_graph, by_train, atol=1e-3)
+    np.testing.assert_array_equal(model.transform(karate, part="identity"), model.identity_embeddings_)
 
 
 def test_structurally_equivalent_nodes_share_identity():
@@ -171,7 +217,8 @@ def test_load_rejects_missing_or_foreign_files(tmp_path, fitted):
 
 
 @pytest.mark.parametrize("param, value", [("identity_dim", 0), ("walk_length", 1), ("aw_length", 7),
-                                          ("learning_rate", -1.0), ("temperature", 0.0), ("epochs", 1.5)])
+                                          ("feature_scaling", "z"), ("learning_rate", -1.0), ("temperature", 0.0),
+                                          ("epochs", 1.5)])
 def test_invalid_parameters_are_named(param, value, karate):
     with pytest.raises(InvalidParameterError, match=param):
         IRWE(**{**SMALL, param: value}).fit(karate)
