@@ -40,6 +40,7 @@ def _extra(p) -> None:
     p.add_argument("--encoder", default="minilm")
     p.add_argument("--skip-encode", action="store_true", help="skip the one-off encoding measurement")
     p.add_argument("--baseline-impl", choices=["auto", "peer", "lemon-uniform"], default="auto")
+    p.add_argument("--name", default="bench_lemon_overhead", help="results file name")
 
 
 def run(args) -> List[dict]:
@@ -106,6 +107,8 @@ def run(args) -> List[dict]:
 
 
 def main(argv=None) -> int:
+    from graphemb.sampling.lemon import DEFAULT_UNIFORM_RATIO as LEMON_DEFAULT_RATIO
+
     args = parse_args(__doc__.splitlines()[0], argv, extra=_extra)
     args.notes = []
     start = time.time()
@@ -114,9 +117,11 @@ def main(argv=None) -> int:
     notes = args.notes + [
         f"TransE dim {cfg['dim']}, batch {cfg['batch_size']}, {cfg['num_negatives']} negatives, self-adversarial "
         f"loss, 1 epoch per measurement, {cfg['repeats']} alternating repeats (median).",
+        f"LEMON: encoder {args.encoder}, the sampler's defaults (15 clusters, 3 nearest, PCA 2, "
+        f"uniform_ratio {LEMON_DEFAULT_RATIO}).",
         "Measured on a shared 2-core CPU while other engineers' jobs ran: timings are noisy.",
     ]
-    path = write_results("bench_lemon_overhead", "LEMON sampling overhead and one-off set-up cost", rows,
+    path = write_results(args.name, "LEMON sampling overhead and one-off set-up cost", rows,
                          out_dir=args.out_dir, budget=args.budget, time_s=time.time() - start,
                          columns=["measure", "dataset", "seconds", "all_runs"], notes=notes)
     sys.stdout.write(Path(path).with_suffix(".md").read_text())

@@ -9,7 +9,8 @@ import torch
 from graphemb.errors import InvalidParameterError, InvalidTriplesError, NotFittedError
 from graphemb.kg import KnowledgeGraph
 from graphemb.sampling.clustering import kmeans, nearest_clusters, torch_kmeans
-from graphemb.sampling.lemon import LemonNegativeSampler, add_lemon_arguments, lemon_sampler_from_args
+from graphemb.sampling.lemon import (DEFAULT_UNIFORM_RATIO, LemonNegativeSampler, add_lemon_arguments,
+                                     lemon_sampler_from_args)
 
 GROUPS = {
     "fruit": ["apple", "banana", "cherry", "grape", "mango", "pear"],
@@ -49,8 +50,9 @@ def crafted_kg(missing=()):
 
 
 def make(kg, **kw):
+    """Cluster negatives only (``uniform_ratio=0``) unless told: the tests check the pools exactly."""
     params = dict(num_negatives=16, encoder=WordCountEncoder(), n_clusters=3, n_nearest_clusters=1,
-                  n_components=2, random_state=0, device="cpu")
+                  n_components=2, uniform_ratio=0.0, random_state=0, device="cpu")
     params.update(kw)
     return LemonNegativeSampler(kg, **params).fit()
 
@@ -141,7 +143,7 @@ def test_filtering_dense_graph_uses_fallback():
     kg.entity_text = {"name": [f"{lab} alpha beta" if int(lab[1:]) < 6 else f"{lab} gamma delta"
                                for lab in kg.entities.labels]}
     s = LemonNegativeSampler(kg, 8, encoder=WordCountEncoder(), n_clusters=2, n_nearest_clusters=1,
-                             anchor="replaced", random_state=0, max_rounds=3).fit()
+                             anchor="replaced", uniform_ratio=0.0, random_state=0, max_rounds=3).fit()
     pos = torch.as_tensor(kg.train)
     neg = s.corrupt(pos, torch.Generator().manual_seed(0))
     sides(pos, neg)
@@ -195,6 +197,27 @@ def test_uniform_ratio_and_bernoulli():
     pos = torch.as_tensor(kg.train)
     head, *_ = sides(pos, s.corrupt(pos, torch.Generator().manual_seed(0)))
     assert head.all()
+
+
+def test_default_mixes_cluster_and_uniform_negatives_evenly():
+    kg, group = crafted_kg()
+    s = LemonNegativeSampler(kg, 400, encoder=WordCountEncoder(), n_clusters=3, n_nearest_clusters=1,
+                             filtered=False, corrupt="tail", random_state=0, device="cpu").fit()
+    assert s.uniform_ratio == DEFAULT_UNIFORM_RATIO == 0.5
+    pos = torch.as_tensor(kg.train)
+    neg = s.corrupt(pos, torch.Generator().manual_seed(0))
+    total = neg.shape[0] * neg.shape[1]
+    assert s.stats_["lemon"] + s.stats_["fallback"] + s.stats_["uniform_mixed"] == total
+    assert 0.47 < s.stats_["uniform_mixed"] / total < 0.53
+    # cluster negatives stay in the head's group (6 members); a uniform one is any of the 17 entities
+    # but the replaced tail, so it lands in the head's group with probability (6 - [tail in it]) / 17
+    _, new, kept, old = sides(pos, neg)
+    g = torch.as_tensor(group)
+    same = (g[new] == g[kept]).float().mean().item()
+    tail_in = (g[pos[:, 2]] == g[pos[:, 0]]).float()
+    expected = (0.5 + 0.5 * (6 - tail_in) / 17).mean().item()
+    assert abs(same - expected) < 0.02
+    assert (new != old).all()
 
 
 def test_bernoulli_follows_relation_statistics():
@@ -278,6 +301,7 @@ def test_cli_arguments_build_sampler():
                          "--lemon-encoder", "hashing", "--lemon-components", "0"])
     s = lemon_sampler_from_args(args, kg, num_negatives=4, device="cpu")
     assert (s.n_clusters, s.n_nearest_clusters, s.anchor, s.n_components) == (3, 1, "replaced", None)
+    assert s.uniform_ratio == DEFAULT_UNIFORM_RATIO  # the CLI default is the sampler's default
     assert s.corrupt(torch.as_tensor(kg.train[:5]), torch.Generator().manual_seed(0)).shape == (5, 4, 3)
 
 
