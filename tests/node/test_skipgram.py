@@ -123,3 +123,41 @@ def test_validation_errors():
         DeepWalk(learning_rate=0.01, min_learning_rate=0.1).fit(G)
     with pytest.raises(InvalidParameterError, match="shared_negatives"):
         DeepWalk(shared_negatives=0).fit(G)
+
+
+def test_learning_rate_decays_linearly_over_all_epochs(monkeypatch):
+    lrs = []
+    original = DeepWalk._sgd_step
+
+    def recording(self, w_in, w_out, center, context, table, lr, gen):
+        lrs.append(lr)
+        return original(self, w_in, w_out, center, context, table, lr, gen)
+
+    monkeypatch.setattr(DeepWalk, "_sgd_step", recording)
+    G = nx.karate_club_graph()
+    DeepWalk(dim=4, walk_length=10, walks_per_node=2, window=2, epochs=2, batch_size=8, learning_rate=0.1,
+             min_learning_rate=0.0001, random_state=0, device="cpu").fit(G)
+    lrs = np.array(lrs)
+    assert lrs[0] == pytest.approx(0.1)
+    assert np.all(np.diff(lrs) <= 1e-12)              # one decay, never reset at an epoch boundary
+    half = len(lrs) // 2                               # both epochs see the same number of steps (+-1)
+    assert lrs[half] == pytest.approx(0.05, abs=0.004)
+    assert lrs[-1] < 0.004
+
+
+def test_default_epochs_follow_deepwalk_reference():
+    # DeepWalk's reference code trains gensim's Word2Vec with its default of 5 epochs
+    assert DeepWalk().get_params()["epochs"] == 5 and Node2Vec().get_params()["epochs"] == 5
+
+
+def test_batch_larger_than_graph_is_capped_and_training_stays_finite():
+    # 131 nodes, 2048-pair batches: without the cap every row gets ~15 summed updates per
+    # step and the embeddings blow up (norm ~1e11, then NaN).
+    from graphemb.datasets import load_graph
+
+    g = load_graph("airports-brazil").graph
+    model = Node2Vec(dim=32, p=1.0, q=2.0, window=5, walks_per_node=10, walk_length=40, epochs=1,
+                     batch_size=2048, random_state=0, device="cpu").fit(g)
+    assert model.batch_size_ == g.num_nodes
+    assert np.isfinite(model.embeddings_).all()
+    assert np.abs(model.embeddings_).max() < 5.0
