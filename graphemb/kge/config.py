@@ -19,6 +19,8 @@ DEFAULTS: Dict[str, Any] = {
     "margin": 1.0, "adversarial_temperature": 1.0, "grad_clip": None, "reciprocal": None,
     "valid_every": 1, "early_stopping_patience": None, "keep_best": True, "eval_batch_size": 256,
     "mixed_precision": False, "checkpoint_every": 1, "interaction_kwargs": None, "shared_negatives": False,
+    "init": "default", "entity_dropout": 0.0, "relation_dropout": 0.0, "lr_plateau_factor": 0.5,
+    "lr_plateau_patience": 5,
 }
 
 #: default ``gamma`` (score offset) per model for BCE-style training
@@ -63,7 +65,16 @@ def resolve_config(model: str, preset: Optional[str] = None, **given: Any) -> Di
     cfg["lr"] = check_float(cfg["lr"], "lr", min_value=0.0, min_inclusive=False)
     cfg["lr_decay"] = check_float(cfg["lr_decay"], "lr_decay", min_value=0.0, max_value=1.0, min_inclusive=False)
     check_choice(cfg["optimizer"], "optimizer", ["adam", "sparse_adam", "adagrad", "sgd"])
-    check_choice(cfg["lr_schedule"], "lr_schedule", ["exponential", "cosine", "constant"])
+    check_choice(cfg["lr_schedule"], "lr_schedule", ["exponential", "cosine", "constant", "plateau"])
+    cfg["lr_plateau_factor"] = check_float(cfg["lr_plateau_factor"], "lr_plateau_factor", min_value=0.0,
+                                           max_value=1.0, min_inclusive=False, max_inclusive=False)
+    cfg["lr_plateau_patience"] = check_int(cfg["lr_plateau_patience"], "lr_plateau_patience", min_value=0)
+    if cfg["lr_schedule"] == "plateau" and not cfg["valid_every"]:
+        raise InvalidParameterError("lr_schedule='plateau' lowers the learning rate when validation MRR stalls; "
+                                    "it needs valid_every >= 1")
+    check_choice(cfg["init"], "init", ["default", "xavier_normal", "xavier_uniform"])
+    for key in ("entity_dropout", "relation_dropout"):
+        cfg[key] = check_float(cfg[key], key, min_value=0.0, max_value=1.0, max_inclusive=False)
     cfg["weight_decay"] = check_float(cfg["weight_decay"], "weight_decay", min_value=0.0)
     check_choice(cfg["regularizer"], "regularizer", [None, "n3", "dura"])
     if cfg["regularizer"] == "dura" and name not in ("distmult", "complex"):

@@ -259,6 +259,8 @@ def evaluate_ogb(model, triples, head_negatives, tail_negatives, *, name: str = 
     ``head_negatives`` / ``tail_negatives`` are (m, n) entity ids (OGB's ``head_neg`` /
     ``tail_neg``). Scores go to ``ogb.linkproppred.Evaluator(name)``, which computes the
     MRR (and Hits@K) the OGB leaderboard uses (OGB averages the ``>=`` and ``>`` counts: realistic ties).
+    Head corruptions of a model trained with reciprocal relations are scored with the reciprocal
+    query ``(t, r^-1, h')``, the direction that model was trained for (as in :func:`evaluate`).
     """
     try:
         from ogb.linkproppred import Evaluator
@@ -280,7 +282,13 @@ def evaluate_ogb(model, triples, head_negatives, tail_negatives, *, name: str = 
                 n = negs[s:s + batch_size].to(device)
                 cand = torch.cat([b[:, 0 if direction == "head" else 2].unsqueeze(1), n], dim=1)
                 trip = b.unsqueeze(1).expand(-1, cand.shape[1], -1).clone()
-                trip[:, :, 0 if direction == "head" else 2] = cand
+                if direction == "head" and module.reciprocal:
+                    # the model was trained to answer (?, r, t) as (t, r^-1, ?), as in evaluate()
+                    trip[:, :, 0] = b[:, 2:3]
+                    trip[:, :, 1] += module.num_relations
+                    trip[:, :, 2] = cand
+                else:
+                    trip[:, :, 0 if direction == "head" else 2] = cand
                 sc = module.score_hrt(trip).float().cpu()
                 pos_all.append(sc[:, 0])
                 neg_all.append(sc[:, 1:])

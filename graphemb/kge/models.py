@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..errors import InvalidParameterError
 from .interactions import Interaction, make_interaction
 
 
@@ -38,11 +39,21 @@ class KGEModule(nn.Module):
         Drives the initialisation.
     interaction_kwargs : dict, optional
         Extra arguments of the interaction (e.g. ``{"p": 1}`` for TransE).
+    init : {'default', 'xavier_normal', 'xavier_uniform'}
+        ``'default'`` is the interaction's own initialisation (uniform(-0.1, 0.1) as in the NFE
+        reference); the Xavier/Glorot schemes (gain 1, fans from each table's shape) are LibKGE's
+        choice in its published CoDEx configurations.
+    entity_dropout, relation_dropout : float
+        Dropout on looked-up embeddings while training (LibKGE's embedder dropout): every entity
+        row used in a batch, the all-entity candidate table included, and every relation row.
+        The masks are drawn from :attr:`dropout_generator` (set by the training loop), never
+        from the global RNG.
     """
 
     def __init__(self, model: str, num_entities: int, num_relations: int, dim: int, gamma: float = 0.0,
                  reciprocal: bool = True, generator: Optional[torch.Generator] = None,
-                 interaction_kwargs: Optional[Dict[str, Any]] = None) -> None:
+                 interaction_kwargs: Optional[Dict[str, Any]] = None, init: str = "default",
+                 entity_dropout: float = 0.0, relation_dropout: float = 0.0) -> None:
         super().__init__()
         self.interaction: Interaction = make_interaction(model, gamma=gamma, **(interaction_kwargs or {}))
         self.model_name = self.interaction.name
@@ -59,7 +70,20 @@ class KGEModule(nn.Module):
         self.relation = nn.Parameter(torch.empty(n_rel, self.interaction.relation_blocks * self.dim))
         if generator is None:
             generator = torch.Generator().manual_seed(0)
-        self.interaction.init_(self.entity, self.relation, generator)
+        self.init = str(init)
+        if self.init == "default":
+            self.interaction.init_(self.entity, self.relation, generator)
+        elif self.init in ("xavier_normal", "xavier_uniform"):
+            fn = nn.init.xavier_normal_ if self.init == "xavier_normal" else nn.init.xavier_uniform_
+            with torch.no_grad():
+                fn(self.entity, generator=generator)
+                fn(self.relation, generator=generator)
+        else:
+            raise InvalidParameterError(f"init must be 'default', 'xavier_normal' or 'xavier_uniform', got {init!r}")
+        self.entity_dropout = float(entity_dropout)
+        self.relation_dropout = float(relation_dropout)
+        #: drives the dropout masks; the training loop sets one seeded from ``random_state``
+        self.dropout_generator: Optional[torch.Generator] = None
 
     def config(self) -> Dict[str, Any]:
         """Constructor arguments (JSON-serialisable) to rebuild this module."""
@@ -70,23 +94,32 @@ class KGEModule(nn.Module):
     # ------------------------------------------------------------------ scoring
     def score_hrt(self, triples: Tensor) -> Tensor:
         """Scores of id triples of shape (..., 3)."""
-        return self.interaction.score_hrt(self._emb(triples[..., 0], self.entity),
-                                          self._emb(triples[..., 1], self.relation),
-                                          self._emb(triples[..., 2], self.entity))
+        return self.interaction.score_hrt(self._ent(triples[..., 0]), self._rel(triples[..., 1]),
+                                          self._ent(triples[..., 2]))
 
-    def _emb(self, ids: Tensor, table: Tensor) -> Tensor:
-        return F.embedding(ids, table, sparse=self.sparse_grad)
+    def _dropout(self, x: Tensor, p: float) -> Tensor:
+        if p == 0.0 or not self.training:
+            return x
+        if self.dropout_generator is None or self.dropout_generator.device != x.device:
+            self.dropout_generator = torch.Generator(device=x.device).manual_seed(0)
+        keep = torch.rand(x.shape, generator=self.dropout_generator, device=x.device) >= p
+        return x * keep.to(x.dtype) * (1.0 / (1.0 - p))
+
+    def _ent(self, ids: Tensor) -> Tensor:
+        return self._dropout(F.embedding(ids, self.entity, sparse=self.sparse_grad), self.entity_dropout)
+
+    def _rel(self, ids: Tensor) -> Tensor:
+        return self._dropout(F.embedding(ids, self.relation, sparse=self.sparse_grad), self.relation_dropout)
 
     def _candidates(self, candidates: Optional[Tensor]) -> Tensor:
-        return self.entity if candidates is None else self._emb(candidates, self.entity)
+        return self._dropout(self.entity, self.entity_dropout) if candidates is None else self._ent(candidates)
 
     def score_t(self, heads: Tensor, relations: Tensor, candidates: Optional[Tensor] = None) -> Tensor:
         """Scores (b, c) of queries ``(h, r, ?)`` against all entities, or the ``c`` ids in ``candidates``.
 
         ``relations`` may be ``>= R`` (inverse relations) when the module is reciprocal.
         """
-        return self.interaction.score_t(self._emb(heads, self.entity), self._emb(relations, self.relation),
-                                        self._candidates(candidates))
+        return self.interaction.score_t(self._ent(heads), self._rel(relations), self._candidates(candidates))
 
     def score_h(self, relations: Tensor, tails: Tensor, candidates: Optional[Tensor] = None) -> Tensor:
         """Scores (b, c) of queries ``(?, r, t)`` against all entities (or ``candidates``).
@@ -95,8 +128,7 @@ class KGEModule(nn.Module):
         """
         if self.reciprocal:
             return self.score_t(tails, relations + self.num_relations, candidates)
-        return self.interaction.score_h(self._emb(relations, self.relation), self._emb(tails, self.entity),
-                                        self._candidates(candidates))
+        return self.interaction.score_h(self._rel(relations), self._ent(tails), self._candidates(candidates))
 
     def score_negatives(self, negatives: Tensor) -> Tensor:
         """Scores (b, k) of negative triples (b, k, 3)."""

@@ -20,6 +20,7 @@ import contextlib
 import signal
 import threading
 import time
+import warnings
 from typing import Any, Callable, Dict, Optional, Union
 
 import numpy as np
@@ -35,6 +36,8 @@ from .evaluation import evaluate
 from .losses import all_entity_loss, dura_regularizer, n3_regularizer, negative_loss, one_vs_all_loss
 from .models import KGEModule
 from .predict import KGE
+from .shared_negatives import (chunk_shared_scores, row_gathered_shared_scores, row_sparse_adam_step,
+                               shared_negative_scores)
 
 logger = get_logger("graphemb.kge.training")
 
@@ -90,46 +93,6 @@ def _kvsall_queries(train: np.ndarray):
     return train[first, :2], indptr, train[order, 2]
 
 
-def _shared_negative_scores(module: KGEModule, batch: torch.Tensor, k: int, generator: torch.Generator):
-    """Scores (b, 1 + k): positives, then ``k // 2`` head and ``k - k // 2`` tail corruptions per positive.
-
-    The corrupting entities are drawn uniformly once per batch and shared by all its positives
-    (the batched negatives of DGL-KE / PyTorch-BigGraph), so negatives are scored by one matrix
-    product instead of gathering ``(b, k, width)`` tensors. A shared candidate equal to a row's
-    true entity is not a negative for that row; its score is masked to ``-inf`` (zero loss).
-    """
-    cand = torch.randint(0, module.num_entities, (k,), generator=generator, device=batch.device)
-    kh = k // 2
-    head_c, tail_c = cand[:kh], cand[kh:]
-    pos = module.score_hrt(batch)
-    neg_t = module.score_t(batch[:, 0], batch[:, 1], tail_c).masked_fill(batch[:, 2:3] == tail_c, float("-inf"))
-    parts = [pos.unsqueeze(1)]
-    if kh:
-        neg_h = module.score_h(batch[:, 1], batch[:, 2], head_c).masked_fill(batch[:, 0:1] == head_c,
-                                                                             float("-inf"))
-        parts.append(neg_h)
-    parts.append(neg_t)
-    return torch.cat(parts, dim=1).float()
-
-
-def _chunk_shared_scores(module: KGEModule, batch: torch.Tensor, shared) -> torch.Tensor:
-    """Scores (b, 1 + k) from a chunk-shared sampler's compact ``SharedNegatives`` by matrix products."""
-    pos = module.score_hrt(batch)
-    negs = []
-    cs = shared.chunk_size
-    for c in range(shared.entities.shape[0]):
-        rows = batch[c * cs:(c + 1) * cs]
-        if not len(rows):
-            break
-        ents = shared.entities[c]
-        if bool(shared.corrupt_head[c]):
-            negs.append(module.score_h(rows[:, 1], rows[:, 2], ents))
-        else:
-            negs.append(module.score_t(rows[:, 0], rows[:, 1], ents))
-    neg = torch.cat(negs, 0).masked_fill(shared.collision, float("-inf"))
-    return torch.cat([pos.unsqueeze(1), neg], dim=1).float()
-
-
 def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Optional[int] = None,
           epochs: Optional[int] = None, batch_size: Optional[int] = None, lr: Optional[float] = None,
           training: Optional[str] = None, negative_sampler=None, num_negatives: Optional[int] = None,
@@ -175,13 +138,19 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
     **options
         ``lr_decay`` (exponential per epoch), ``lr_schedule`` ('exponential', 'cosine',
         'constant'), ``optimizer`` ('adam', 'adagrad', 'sgd', or 'sparse_adam': the lazy Adam of
-        ``torch.optim.SparseAdam`` updating only the rows a batch touches; negative training only), ``weight_decay``,
+        ``torch.optim.SparseAdam`` updating only the rows a batch touches; negative training only; with
+        ``shared_negatives=True`` the step gathers the touched rows once, see
+        :mod:`graphemb.kge.shared_negatives`), ``weight_decay``,
         ``regularizer`` ('n3', 'dura'), ``regularizer_weight``, ``label_smoothing``, ``margin``,
         ``adversarial_temperature``, ``grad_clip``, ``reciprocal``, ``valid_every``,
         ``early_stopping_patience``, ``keep_best``, ``eval_batch_size``, ``mixed_precision``,
-        ``checkpoint_every``, ``interaction_kwargs``, ``shared_negatives`` (negative training
+        ``checkpoint_every``, ``interaction_kwargs``, ``init`` ('default' or LibKGE's 'xavier_normal' /
+        'xavier_uniform'), ``entity_dropout`` / ``relation_dropout`` (dropout on looked-up embeddings,
+        see :class:`~graphemb.kge.models.KGEModule`), ``lr_plateau_factor`` / ``lr_plateau_patience``
+        (``lr_schedule='plateau'``: LibKGE's ReduceLROnPlateau on validation MRR, patience counted
+        in validations), ``shared_negatives`` (negative training
         with uniform negatives drawn once per batch and shared by its positives, scored by
-        matrix products: much faster, see :func:`_shared_negative_scores`).
+        matrix products: much faster, see :func:`graphemb.kge.shared_negatives.shared_negative_scores`).
 
     Returns
     -------
@@ -217,7 +186,9 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
 
     module = KGEModule(cfg["model"], kg.num_entities, kg.num_relations, cfg["dim"], cfg["gamma"],
                        reciprocal=cfg["reciprocal"], generator=init_gen,
-                       interaction_kwargs=cfg["interaction_kwargs"]).to(dev)
+                       interaction_kwargs=cfg["interaction_kwargs"], init=cfg["init"],
+                       entity_dropout=cfg["entity_dropout"], relation_dropout=cfg["relation_dropout"]).to(dev)
+    module.dropout_generator = torch.Generator(device=dev).manual_seed(seed + 3)
     if cfg["optimizer"] == "sparse_adam":
         module.sparse_grad = True
         optimizer = torch.optim.SparseAdam(list(module.parameters()), lr=cfg["lr"])
@@ -226,6 +197,10 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         optimizer = opt_cls(module.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     if cfg["lr_schedule"] == "cosine":
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg["epochs"])
+    elif cfg["lr_schedule"] == "plateau":  # LibKGE's ReduceLROnPlateau on validation MRR
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="max", factor=cfg["lr_plateau_factor"], patience=cfg["lr_plateau_patience"],
+            threshold=1e-4)
     else:
         gamma_lr = cfg["lr_decay"] if cfg["lr_schedule"] == "exponential" else 1.0
         scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=gamma_lr)
@@ -267,6 +242,8 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         scheduler.load_state_dict(meta["scheduler"])
         shuffle_gen.set_state(tensors["rng.shuffle"].cpu())
         sample_gen.set_state(tensors["rng.sample"].cpu())
+        if "rng.dropout" in tensors:
+            module.dropout_generator.set_state(tensors["rng.dropout"].cpu())
         state.update(meta["state"])
         state["perm"] = tensors["perm"].to(dev) if "perm" in tensors else None
         if "best.entity" in tensors:
@@ -279,7 +256,8 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         if checkpoint_dir is None:
             return
         tensors = {"model.entity": module.entity, "model.relation": module.relation,
-                   "rng.shuffle": shuffle_gen.get_state(), "rng.sample": sample_gen.get_state()}
+                   "rng.shuffle": shuffle_gen.get_state(), "rng.sample": sample_gen.get_state(),
+                   "rng.dropout": module.dropout_generator.get_state()}
         opt_tensors, opt_meta = ckpt.optimizer_state(optimizer)
         tensors.update(opt_tensors)
         if state["perm"] is not None:
@@ -291,6 +269,8 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                                                        "scheduler": scheduler.state_dict(), "state": meta_state,
                                                        "reason": reason})
 
+    # batch-shared negatives + lazy Adam: gather the touched rows once, update only them (row_sparse.py)
+    row_step = cfg["shared_negatives"] and cfg["optimizer"] == "sparse_adam"
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if cfg["mixed_precision"] else contextlib.nullcontext()
     bs = cfg["batch_size"]
     n_batches = (rows + bs - 1) // bs
@@ -312,12 +292,17 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                 idx = state["perm"][state["batch"] * bs:(state["batch"] + 1) * bs]
                 batch = data[idx]
                 with amp:
-                    if cfg["shared_negatives"]:
-                        scores = _shared_negative_scores(module, batch, cfg["num_negatives"], sample_gen)
+                    if row_step:
+                        scores, ent_rows, rel_rows = row_gathered_shared_scores(module, batch, cfg["num_negatives"],
+                                                                                sample_gen)
+                        loss_val = negative_loss(cfg["loss"], scores[:, 0], scores[:, 1:], cfg["margin"],
+                                                 cfg["adversarial_temperature"])
+                    elif cfg["shared_negatives"]:
+                        scores = shared_negative_scores(module, batch, cfg["num_negatives"], sample_gen)
                         loss_val = negative_loss(cfg["loss"], scores[:, 0], scores[:, 1:], cfg["margin"],
                                                  cfg["adversarial_temperature"])
                     elif cfg["training"] == "negative" and hasattr(sampler, "sample"):
-                        scores = _chunk_shared_scores(module, batch, sampler.sample(batch, sample_gen))
+                        scores = chunk_shared_scores(module, batch, sampler.sample(batch, sample_gen))
                         loss_val = negative_loss(cfg["loss"], scores[:, 0], scores[:, 1:], cfg["margin"],
                                                  cfg["adversarial_temperature"])
                     elif cfg["training"] == "negative":
@@ -347,14 +332,25 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                         fac = (module.entity[batch[:, 0]], module.relation[batch[:, 1]], module.entity[t_ids])
                         reg = n3_regularizer(*fac) if cfg["regularizer"] == "n3" else dura_regularizer(*fac)
                         loss_val = loss_val + cfg["regularizer_weight"] * reg
-                optimizer.zero_grad(set_to_none=True)
-                loss_val.backward()
-                if cfg["grad_clip"]:
-                    torch.nn.utils.clip_grad_norm_(module.parameters(), cfg["grad_clip"])
-                optimizer.step()
+                if row_step:  # gradient of the touched rows only; lazy Adam on those rows
+                    loss_val.backward()
+                    row_sparse_adam_step(optimizer, [(module.entity, ent_rows[1], ent_rows[0].grad),
+                                                     (module.relation, rel_rows[1], rel_rows[0].grad)])
+                else:
+                    optimizer.zero_grad(set_to_none=True)
+                    loss_val.backward()
+                    if cfg["grad_clip"]:
+                        torch.nn.utils.clip_grad_norm_(module.parameters(), cfg["grad_clip"])
+                    optimizer.step()
                 state["loss_sum"] += float(loss_val.detach()) * len(idx)
                 state["batch"] += 1
-            scheduler.step()
+            if cfg["lr_schedule"] != "plateau":
+                with warnings.catch_warnings():
+                    # the row-gathered step updates the rows itself, so torch's "scheduler before
+                    # optimizer.step()" check does not see it
+                    warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step",
+                                            category=UserWarning)
+                    scheduler.step()
             state["epoch"] += 1
             record = {"epoch": state["epoch"], "loss": state["loss_sum"] / rows,
                       "time_s": time.perf_counter() - t0, "lr": optimizer.param_groups[0]["lr"]}
@@ -362,6 +358,8 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
             if valid_index is not None and state["epoch"] % cfg["valid_every"] == 0:
                 res = evaluate(module, kg.valid, valid_index, batch_size=cfg["eval_batch_size"])
                 record["valid_mrr"] = res.mrr
+                if cfg["lr_schedule"] == "plateau":
+                    scheduler.step(res.mrr)
                 if state["best_mrr"] is None or res.mrr > state["best_mrr"]:
                     state["best_mrr"], state["best_epoch"], state["bad_validations"] = res.mrr, state["epoch"], 0
                     if cfg["keep_best"]:

@@ -78,7 +78,8 @@ def test_kvsall_softmax_and_reproducibility():
 def test_resume_after_signal_equals_uninterrupted(tmp_path, training):
     kg = _tiny_kg()
     kw = dict(dim=4, epochs=4, batch_size=16, lr=0.05, device="cpu", random_state=3, training=training,
-              lr_decay=0.9, negative_sampler=TailOnlySampler(kg.num_entities, 3) if training == "negative" else None)
+              lr_decay=0.9, negative_sampler=TailOnlySampler(kg.num_entities, 3) if training == "negative" else None,
+              entity_dropout=0.2, relation_dropout=0.1)  # dropout masks must resume from the checkpoint too
     full = train(kg, "nfe-2", **kw)
 
     def interrupt(record):
