@@ -33,6 +33,10 @@ def _extra(p):
                    help="train every system on the first N training triples (default: all)")
     p.add_argument("--mrr-triples", type=int, default=None,
                    help="test triples for the MRR of the trained models (default: all)")
+    p.add_argument("--profile-steps", type=int, default=32,
+                   help="profile this many row-gathered steps and report the time split (0: skip)")
+    p.add_argument("--with-dense-shared", action="store_true",
+                   help="also train batch-shared negatives with dense Adam (the generic path)")
 
 
 def _pykeen_factory(kg, triples):
@@ -64,6 +68,56 @@ def _pykeen_eval(pmodel, kg, triples, batch_size=256):
                       additional_filter_triples=[torch.as_tensor(kg.train), torch.as_tensor(kg.valid),
                                                  torch.as_tensor(kg.test)])
     return res.get_metric("both.realistic.inverse_harmonic_mean_rank"), time.perf_counter() - t0
+
+
+#: torch op -> bucket for the per-step time split of the row-gathered TransE step
+_BUCKETS = {
+    "row gathers/scatters (unique, index_select, index_add_, index_copy_)":
+        ("aten::index_select", "aten::index_add_", "aten::index_copy_", "aten::scatter_add_", "aten::_unique2",
+         "aten::sort", "aten::unique_dim", "aten::cat", "aten::split_with_sizes"),
+    "L2 distances and their gradient (addmm, norms, sqrt)": ("aten::addmm", "aten::mm", "aten::linalg_vector_norm",
+                                                            "aten::sqrt_", "aten::sqrt", "aten::pow", "aten::sum"),
+    "fused Adam on the touched rows": ("aten::_fused_adam_",),
+}
+
+
+def profile_step(kg, dim, k, bs, lr, steps=32):
+    """Self-time split of the row-gathered TransE step (closed-form gradient + lazy Adam), one thread."""
+    from torch.profiler import ProfilerActivity, profile
+
+    from graphemb.kge.models import KGEModule
+    from graphemb.kge.shared_negatives import row_sparse_adam_step
+    from graphemb.kge.transe_margin_kernel import transe_margin_shared_gradients
+
+    module = KGEModule("transe", kg.num_entities, kg.num_relations, dim, 0.0, reciprocal=False,
+                       init="xavier_uniform_norm", generator=torch.Generator().manual_seed(0))
+    opt = torch.optim.SparseAdam(list(module.parameters()), lr=lr)
+    gen = torch.Generator().manual_seed(1)
+    data = torch.as_tensor(kg.train)
+    batches = [data[i * bs:(i + 1) * bs] for i in range(min(steps, len(data) // bs))]
+
+    def step(batch):
+        _, (eg, eids, erows), (rg, rids) = transe_margin_shared_gradients(module, batch, k, gen, 1.0)
+        row_sparse_adam_step(opt, [(module.entity, eids, eg, erows), (module.relation, rids, rg)],
+                             unit_norm=(True, False))
+
+    for batch in batches[:4]:  # warm-up
+        step(batch)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        t0 = time.perf_counter()
+        for batch in batches:
+            step(batch)
+        wall = time.perf_counter() - t0
+    split = {name: 0.0 for name in _BUCKETS}
+    split["other elementwise ops and overhead"] = 0.0
+    for ev in prof.key_averages():
+        bucket = next((name for name, ops in _BUCKETS.items() if ev.key in ops), None)
+        split[bucket or "other elementwise ops and overhead"] += ev.self_cpu_time_total / 1e6
+    total = sum(split.values())
+    return [{"system": "step split: " + name, "ms_per_step": 1e3 * sec / len(batches), "share": sec / total}
+            for name, sec in split.items()] + [{"system": "step split: wall (profiled)",
+                                                "ms_per_step": 1e3 * wall / len(batches),
+                                                "pos_triples_per_s": bs * len(batches) / wall}]
 
 
 def run(args):
@@ -121,18 +175,26 @@ def run(args):
         notes.append("graphemb.sampling.negatives was not available in this run: the per-row row is missing")
     configs.append(("graphemb batch-shared (row-gathered step, lazy Adam)",
                     dict(shared_negatives=True, optimizer="sparse_adam"), "batch-shared uniform"))
+    if args.with_dense_shared:
+        configs.append(("graphemb batch-shared (dense Adam, whole-table constraint)",
+                        dict(shared_negatives=True, optimizer="adam"), "batch-shared uniform"))
     trained = None
     for label, extra, neg_kind in configs:
         with Timer():
             model = train(kg, "transe", dim=dim, epochs=epochs, batch_size=bs, lr=lr, training="negative",
                           num_negatives=k, loss="margin", margin=1.0, valid_every=0, device="cpu",
-                          random_state=0, **extra)
+                          random_state=0, init="xavier_uniform_norm", entity_constraint="unit_norm", **extra)
         train_s = sum(h["time_s"] for h in model.history_)
         res = evaluate(model, mrr_test, kg, batch_size=512)
         rows.append({"system": label, "negatives": neg_kind, "epochs": epochs, "train_s": train_s,
                      "pos_triples_per_s": n * epochs / train_s, "speedup": t_py.seconds / train_s,
                      "test_mrr": res.mrr, "hits@10": res.hits[10]})
         trained = model
+
+    if args.profile_steps:
+        rows += profile_step(kg, dim, k, bs, lr, args.profile_steps)
+        notes.append(f"step split: torch.profiler self CPU time of {args.profile_steps} row-gathered TransE steps "
+                     "(closed-form gradient + lazy Adam + unit-norm rows), grouped by op")
 
     # -- evaluation equality and timing on a fixed model (the last graphemb model)
     ev = evaluate(trained, kg.test, kg, batch_size=512)
@@ -151,14 +213,20 @@ def run(args):
                  "subset": sub, "subset_mrr": py_mrr, "abs_diff_mrr": abs(py_mrr - ours_sub.mrr),
                  "eval_s_scaled_to_full_test": py_eval_s * len(kg.test) / sub})
     notes += [
-        "TransE L2 (PyKEEN scoring_fct_norm=2; PyKEEN normalises entity rows after each step, graphemb does not), "
-        f"dim {dim}, {k} negatives per positive, batch {bs}, margin ranking loss (margin 1), lr {lr}",
+        "same TransE definition in both: L2 distance (PyKEEN scoring_fct_norm=2, power_norm=False; graphemb p=2), "
+        "entities and relations initialised as PyKEEN 1.11 does (xavier_uniform rows rescaled to unit norm; graphemb "
+        "init='xavier_uniform_norm'), entity rows kept at unit L2 norm after every step (PyKEEN's default "
+        "entity_constrainer=normalize on the whole table; graphemb entity_constraint='unit_norm' on the rows a "
+        "step touched, the only rows the lazy Adam moves), margin ranking loss margin 1 with mean reduction, "
+        f"dim {dim}, {k} negatives per positive, batch {bs}, Adam lr {lr}",
         "pos_triples_per_s = training triples x epochs / training wall time (epoch loops only for graphemb; "
         "PyKEEN's train() call)",
         "batch-shared: the 32 corrupting entities of a batch (16 heads, 16 tails) are shared by its 1024 "
         "positives (DGL-KE/PBG batched negatives) and scored by matrix products; per-row draws 32 per positive",
         "row-gathered step (graphemb.kge.shared_negatives): one gather of the batch's unique entity and relation "
-        "rows, gradient on those rows only, SparseAdam's lazy update applied to them with index_add_",
+        "rows, gradient on those rows only (for TransE-L2 + margin in closed form, "
+        "graphemb.kge.transe_margin_kernel; autograd otherwise), SparseAdam's lazy update applied to them by "
+        "torch's fused Adam kernel, then the touched entity rows rescaled to unit norm",
         "MRR: filtered (train+valid+test), both directions, realistic ties, graphemb evaluator for every model, "
         f"on {len(mrr_test)} test triples; training on {n} training triples",
         f"evaluation equality: the same weights scored by graphemb and by PyKEEN's RankBasedEvaluator on the first "

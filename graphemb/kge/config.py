@@ -20,8 +20,12 @@ DEFAULTS: Dict[str, Any] = {
     "valid_every": 1, "early_stopping_patience": None, "keep_best": True, "eval_batch_size": 256,
     "mixed_precision": False, "checkpoint_every": 1, "interaction_kwargs": None, "shared_negatives": False,
     "init": "default", "entity_dropout": 0.0, "relation_dropout": 0.0, "lr_plateau_factor": 0.5,
-    "lr_plateau_patience": 5,
+    "lr_plateau_patience": 5, "entity_constraint": "auto",
 }
+
+#: models whose entity rows are kept at unit L2 norm by default (``entity_constraint='auto'``):
+#: TransE (Bordes et al. 2013 normalise entities at every iteration; PyKEEN's TransE default)
+UNIT_NORM_MODELS = ("transe",)
 
 #: default ``gamma`` (score offset) per model for BCE-style training
 MODEL_GAMMA = {"nfe-1": 1.0, "nfe-2": 1.0, "nfe-3": 2.0, "nfe-w/o-uncertainty": 0.0, "transe": 0.0,
@@ -72,7 +76,10 @@ def resolve_config(model: str, preset: Optional[str] = None, **given: Any) -> Di
     if cfg["lr_schedule"] == "plateau" and not cfg["valid_every"]:
         raise InvalidParameterError("lr_schedule='plateau' lowers the learning rate when validation MRR stalls; "
                                     "it needs valid_every >= 1")
-    check_choice(cfg["init"], "init", ["default", "xavier_normal", "xavier_uniform"])
+    check_choice(cfg["init"], "init", ["default", "xavier_normal", "xavier_uniform", "xavier_uniform_norm"])
+    check_choice(cfg["entity_constraint"], "entity_constraint", ["auto", "none", "unit_norm"])
+    if cfg["entity_constraint"] == "auto":
+        cfg["entity_constraint"] = "unit_norm" if name in UNIT_NORM_MODELS else "none"
     for key in ("entity_dropout", "relation_dropout"):
         cfg[key] = check_float(cfg[key], key, min_value=0.0, max_value=1.0, max_inclusive=False)
     cfg["weight_decay"] = check_float(cfg["weight_decay"], "weight_decay", min_value=0.0)

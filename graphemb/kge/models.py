@@ -21,7 +21,7 @@ from .interactions import Interaction, make_interaction
 
 
 class KGEModule(nn.Module):
-    """Entity/relation embeddings and an interaction.
+    r"""Entity/relation embeddings and an interaction.
 
     Parameters
     ----------
@@ -39,10 +39,13 @@ class KGEModule(nn.Module):
         Drives the initialisation.
     interaction_kwargs : dict, optional
         Extra arguments of the interaction (e.g. ``{"p": 1}`` for TransE).
-    init : {'default', 'xavier_normal', 'xavier_uniform'}
+    init : {'default', 'xavier_normal', 'xavier_uniform', 'xavier_uniform_norm'}
         ``'default'`` is the interaction's own initialisation (uniform(-0.1, 0.1) as in the NFE
         reference); the Xavier/Glorot schemes (gain 1, fans from each table's shape) are LibKGE's
-        choice in its published CoDEx configurations.
+        choice in its published CoDEx configurations. ``'xavier_uniform_norm'`` is PyKEEN's TransE
+        initialisation: rows uniform in :math:`(-a, a)`, :math:`a = \sqrt{6 / \mathrm{width}}`, then
+        rescaled to unit L2 norm (PyKEEN's ``xavier_uniform_norm_`` for relations; its entities
+        are ``xavier_uniform_`` followed by the unit-norm constraint, the same rows).
     entity_dropout, relation_dropout : float
         Dropout on looked-up embeddings while training (LibKGE's embedder dropout): every entity
         row used in a batch, the all-entity candidate table included, and every relation row.
@@ -78,8 +81,15 @@ class KGEModule(nn.Module):
             with torch.no_grad():
                 fn(self.entity, generator=generator)
                 fn(self.relation, generator=generator)
+        elif self.init == "xavier_uniform_norm":
+            with torch.no_grad():
+                for table in (self.entity, self.relation):
+                    bound = (6.0 / table.shape[1]) ** 0.5
+                    table.uniform_(-bound, bound, generator=generator)
+                    table.div_(torch.linalg.vector_norm(table, dim=1, keepdim=True).clamp_min_(1e-12))
         else:
-            raise InvalidParameterError(f"init must be 'default', 'xavier_normal' or 'xavier_uniform', got {init!r}")
+            raise InvalidParameterError("init must be 'default', 'xavier_normal', 'xavier_uniform' or "
+                                        f"'xavier_uniform_norm', got {init!r}")
         self.entity_dropout = float(entity_dropout)
         self.relation_dropout = float(relation_dropout)
         #: drives the dropout masks; the training loop sets one seeded from ``random_state``

@@ -5,7 +5,9 @@ reference code's "Hyper-parameters Settings.txt" (Xiao, He and Cao, "Knowledge G
 Embedding by Normalizing Flows", AAAI 2023; github.com/changyi7231/NFE): 1-vs-all BCE with
 reciprocal relations, Adam, exponential learning-rate decay per epoch, ``dimension`` = ``dim``.
 The ``*/transe`` presets are the reference's "NFE-1-mu" line (its model 'TransE' scores with the
-*squared* distance; graphemb's TransE uses the norm, so treat them as a starting point).
+*squared* distance; graphemb's TransE uses the norm, so treat them as a starting point). The
+reference constrains no embedding, so every preset sets ``entity_constraint='none'`` (graphemb's
+TransE default is ``'unit_norm'``, as in Bordes et al. 2013 and PyKEEN).
 Presets marked ``cpu`` are our own settings for small CPU budgets (UMLS, CoDEx-S), chosen on
 the validation split (a handful of runs; not a tuned grid).
 """
@@ -19,7 +21,8 @@ from ..errors import InvalidParameterError
 
 def _ref(dim, epochs, gamma, batch_size, lr, decay):
     return {"dim": dim, "epochs": epochs, "gamma": gamma, "batch_size": batch_size, "lr": lr, "lr_decay": decay,
-            "training": "1vsall", "loss": "bce", "optimizer": "adam", "source": "NFE reference"}
+            "training": "1vsall", "loss": "bce", "optimizer": "adam", "entity_constraint": "none",
+            "source": "NFE reference"}
 
 
 #: ``(dataset, model) -> train() keyword arguments``

@@ -14,7 +14,10 @@ lazy ("sparse") Adam of :class:`torch.optim.SparseAdam` (Kingma and Ba, ICLR 201
 for every touched row :math:`i` (``t`` counts steps). Compared with sparse ``nn.Embedding``
 gradients fed to ``SparseAdam`` this avoids summing and coalescing one sparse COO gradient per
 lookup and the masked reads of the full moment tables: the gradient of the unique rows is a small
-dense tensor and the update is three ``index_select`` / ``index_copy_`` / ``index_add_`` calls.
+dense tensor, the rows of the parameter and both moments are gathered once (``index_select``),
+updated by torch's fused Adam kernel and written back (``index_copy_``). TransE's unit-norm entity
+constraint (``unit_norm``) rescales the updated rows before they are written back; for TransE-L2 with
+margin loss the gradient itself is computed in closed form (:mod:`graphemb.kge.transe_margin_kernel`).
 The optimizer object *is* a ``torch.optim.SparseAdam`` (same state names), so checkpoints,
 resume and ``state_dict`` work unchanged, and the result equals ``SparseAdam.step`` up to float
 rounding (tested).
@@ -23,12 +26,14 @@ rounding (tested).
 from __future__ import annotations
 
 import math
-from typing import Iterable, Tuple
+from typing import Iterable, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
 
+from .losses import negative_loss
 from .models import KGEModule
+from .transe_margin_kernel import supports_transe_margin_kernel, transe_margin_shared_gradients
 
 
 def shared_negative_scores(module: KGEModule, batch: torch.Tensor, k: int, generator: torch.Generator):
@@ -95,8 +100,9 @@ def row_gathered_shared_scores(module: KGEModule, batch: Tensor, k: int, generat
     rel_ids, rel_inv = torch.unique(rel_query, return_inverse=True)
     ent_leaf = module.entity.detach().index_select(0, ent_ids).requires_grad_(True)
     rel_leaf = module.relation.detach().index_select(0, rel_ids).requires_grad_(True)
-    ent = module._dropout(ent_leaf[ent_inv], module.entity_dropout)
-    rel = module._dropout(rel_leaf[rel_inv], module.relation_dropout)
+    # index_select, not advanced indexing: its backward is one index_add_ (no sort-based index_put)
+    ent = module._dropout(ent_leaf.index_select(0, ent_inv), module.entity_dropout)
+    rel = module._dropout(rel_leaf.index_select(0, rel_inv), module.relation_dropout)
     # split (not slicing): its backward is one concatenation instead of a zero-filled table per slice
     h, t, head_c, tail_c = torch.split(ent, [b, b, kh, k - kh])
     r, r_inv = torch.split(rel, [b, rel.shape[0] - b])
@@ -111,24 +117,63 @@ def row_gathered_shared_scores(module: KGEModule, batch: Tensor, k: int, generat
     return torch.cat(parts, dim=1).float(), (ent_leaf, ent_ids), (rel_leaf, rel_ids)
 
 
+def row_gathered_step(module: KGEModule, batch: Tensor, optimizer: torch.optim.SparseAdam, k: int,
+                      generator: torch.Generator, loss: str, margin: float = 1.0, temperature: float = 1.0,
+                      unit_norm: bool = False, closed_form: Optional[bool] = None) -> Tensor:
+    """One training step on the rows a batch touches; returns the (detached) loss.
+
+    Scores the batch and its ``k`` shared corruptions (:func:`row_gathered_shared_scores`), takes
+    the gradient of the touched rows (autograd, or for TransE-L2 with margin loss the closed form
+    of :mod:`graphemb.kge.transe_margin_kernel`; ``closed_form=None`` picks it when supported) and
+    applies :func:`row_sparse_adam_step`, rescaling the touched entity rows to unit norm when
+    ``unit_norm``.
+    """
+    if closed_form is None:
+        closed_form = supports_transe_margin_kernel(module, loss)
+    if closed_form:
+        loss_val, (ent_grad, ent_ids, ent_rows), (rel_grad, rel_ids) = transe_margin_shared_gradients(
+            module, batch, k, generator, margin)
+        ent_update = (module.entity, ent_ids, ent_grad, ent_rows)
+    else:
+        scores, (ent_leaf, ent_ids), (rel_leaf, rel_ids) = row_gathered_shared_scores(module, batch, k, generator)
+        loss_val = negative_loss(loss, scores[:, 0], scores[:, 1:], margin, temperature)
+        loss_val.backward()
+        ent_update, rel_grad = (module.entity, ent_ids, ent_leaf.grad), rel_leaf.grad
+    row_sparse_adam_step(optimizer, [ent_update, (module.relation, rel_ids, rel_grad)], unit_norm=(unit_norm, False))
+    return loss_val.detach()
+
+
 @torch.no_grad()
 def row_sparse_adam_step(optimizer: torch.optim.SparseAdam,
-                         updates: Iterable[Tuple[Tensor, Tensor, Tensor]]) -> None:
-    """Apply ``SparseAdam``'s update to the given rows only.
+                         updates: Iterable[Tuple[Tensor, Tensor, Tensor]],
+                         unit_norm: Sequence[bool] = ()) -> None:
+    r"""Apply ``SparseAdam``'s update to the given rows only, optionally renormalising them.
+
+    The touched rows of the parameter and of both moments are gathered once, updated by
+    torch's fused CPU/GPU Adam kernel (``torch._fused_adam_``, one pass over the rows) and
+    written back; torch builds without that kernel use the same arithmetic in four in-place
+    ops. ``SparseAdam`` adds ``eps`` to :math:`\sqrt{v}` while ``Adam`` adds it to
+    :math:`\sqrt{v / (1-\beta_2^t)}`; the fused call gets
+    :math:`\epsilon / \sqrt{1-\beta_2^t}` so both give ``SparseAdam``'s update.
 
     Parameters
     ----------
     optimizer : torch.optim.SparseAdam
         Holds the hyper-parameters (first param group) and the moment state, which this
         function creates and advances exactly as ``SparseAdam.step`` would.
-    updates : iterable of (param, rows, grad)
-        ``rows`` (n,) unique row ids of ``param`` and ``grad`` (n, width) their gradient.
+    updates : iterable of (param, rows, grad) or (param, rows, grad, values)
+        ``rows`` (n,) unique row ids of ``param`` and ``grad`` (n, width) their gradient;
+        ``values``, when given, is a fresh copy of ``param[rows]`` that the step may overwrite
+        (saves gathering the rows again).
+    unit_norm : sequence of bool, optional
+        Per update: rescale the updated rows to unit L2 norm before writing them back (the
+        entity constraint of TransE, Bordes et al. 2013; PyKEEN's ``entity_constrainer``).
     """
     group = optimizer.param_groups[0]
     beta1, beta2 = group["betas"]
     eps, lr = group["eps"], float(group["lr"])
-    sign = -1.0 if group.get("maximize", False) else 1.0
-    for param, rows, grad in updates:
+    maximize = bool(group.get("maximize", False))
+    for i, (param, rows, grad, *values) in enumerate(updates):
         if rows.numel() == 0:
             continue
         state = optimizer.state[param]
@@ -138,16 +183,44 @@ def row_sparse_adam_step(optimizer: torch.optim.SparseAdam,
             state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
         state["step"] += 1
         step = state["step"]
-        grad = grad * sign if sign < 0 else grad
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         m = exp_avg.index_select(0, rows)
         v = exp_avg_sq.index_select(0, rows)
-        m.add_(grad.sub(m).mul_(1.0 - beta1))
-        v.add_(grad.pow(2).sub_(v).mul_(1.0 - beta2))
+        p = values[0] if values else param.index_select(0, rows)
+        bias2 = 1.0 - beta2 ** step
+        if _FUSED_ADAM is not None and grad.dtype == p.dtype:
+            step_t = torch.tensor(float(step), device=p.device)
+            _FUSED_ADAM([p], [grad], [m], [v], [], [step_t], lr=lr, beta1=beta1, beta2=beta2, weight_decay=0.0,
+                        eps=eps / math.sqrt(bias2), amsgrad=False, maximize=maximize)
+        else:
+            g = -grad if maximize else grad
+            m.lerp_(g, 1.0 - beta1)
+            v.mul_(beta2).addcmul_(g, g, value=1.0 - beta2)
+            step_size = lr * math.sqrt(bias2) / (1.0 - beta1 ** step)
+            p.addcdiv_(m, v.sqrt().add_(eps), value=-step_size)
+        if i < len(unit_norm) and unit_norm[i]:
+            normalize_rows_(p)
         exp_avg.index_copy_(0, rows, m)
         exp_avg_sq.index_copy_(0, rows, v)
-        step_size = lr * math.sqrt(1.0 - beta2 ** step) / (1.0 - beta1 ** step)
-        param.index_add_(0, rows, m.div_(v.sqrt_().add_(eps)), alpha=-step_size)
+        param.index_copy_(0, rows, p)
 
 
-__all__ = ["shared_negative_scores", "chunk_shared_scores", "row_gathered_shared_scores", "row_sparse_adam_step"]
+@torch.no_grad()
+def normalize_rows_(x: Tensor, rows: Optional[Tensor] = None) -> Tensor:
+    r"""Rescale rows of ``x`` in place to unit L2 norm: :math:`x_i \leftarrow x_i / \max(\|x_i\|_2, 10^{-12})`.
+
+    All rows, or only ``rows`` (ids) when given; this is ``torch.nn.functional.normalize``, the
+    entity constraint of TransE (Bordes et al., NeurIPS 2013) and PyKEEN's default for it.
+    """
+    if rows is None:
+        return x.div_(torch.linalg.vector_norm(x, dim=1, keepdim=True).clamp_min_(1e-12))
+    sub = x.index_select(0, rows)
+    sub.div_(torch.linalg.vector_norm(sub, dim=1, keepdim=True).clamp_min_(1e-12))
+    return x.index_copy_(0, rows, sub)
+
+
+_FUSED_ADAM = getattr(torch, "_fused_adam_", None)
+
+
+__all__ = ["shared_negative_scores", "chunk_shared_scores", "row_gathered_shared_scores", "row_sparse_adam_step",
+           "row_gathered_step", "normalize_rows_"]

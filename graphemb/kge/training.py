@@ -36,8 +36,8 @@ from .evaluation import evaluate
 from .losses import all_entity_loss, dura_regularizer, n3_regularizer, negative_loss, one_vs_all_loss
 from .models import KGEModule
 from .predict import KGE
-from .shared_negatives import (chunk_shared_scores, row_gathered_shared_scores, row_sparse_adam_step,
-                               shared_negative_scores)
+from .shared_negatives import chunk_shared_scores, normalize_rows_, row_gathered_step, shared_negative_scores
+from .transe_margin_kernel import supports_transe_margin_kernel
 
 logger = get_logger("graphemb.kge.training")
 
@@ -150,7 +150,10 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         (``lr_schedule='plateau'``: LibKGE's ReduceLROnPlateau on validation MRR, patience counted
         in validations), ``shared_negatives`` (negative training
         with uniform negatives drawn once per batch and shared by its positives, scored by
-        matrix products: much faster, see :func:`graphemb.kge.shared_negatives.shared_negative_scores`).
+        matrix products: much faster, see :func:`graphemb.kge.shared_negatives.shared_negative_scores`),
+        ``entity_constraint`` ('auto', 'none', 'unit_norm': entity rows rescaled to unit L2 norm at
+        initialisation and after every step, the touched rows on the row-gathered path, else all; 'auto'
+        is 'unit_norm' for TransE as in Bordes et al. 2013 and PyKEEN, 'none' for other models).
 
     Returns
     -------
@@ -189,6 +192,9 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                        interaction_kwargs=cfg["interaction_kwargs"], init=cfg["init"],
                        entity_dropout=cfg["entity_dropout"], relation_dropout=cfg["relation_dropout"]).to(dev)
     module.dropout_generator = torch.Generator(device=dev).manual_seed(seed + 3)
+    unit_norm = cfg["entity_constraint"] == "unit_norm"
+    if unit_norm:  # the constraint holds from the start (PyKEEN applies it after initialising, too)
+        normalize_rows_(module.entity.data)
     if cfg["optimizer"] == "sparse_adam":
         module.sparse_grad = True
         optimizer = torch.optim.SparseAdam(list(module.parameters()), lr=cfg["lr"])
@@ -232,6 +238,7 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
     best_params: Optional[Dict[str, torch.Tensor]] = None
     if resume and ckpt.has_checkpoint(checkpoint_dir):
         tensors, meta = ckpt.load_checkpoint(checkpoint_dir, dev)
+        meta["config"].setdefault("entity_constraint", "none")  # checkpoints older than the option
         same = {k: v for k, v in meta["config"].items() if k != "epochs"}
         if same != {k: v for k, v in _jsonable(cfg).items() if k != "epochs"}:
             raise CheckpointError(f"{checkpoint_dir}: the checkpoint was written with different settings; "
@@ -269,8 +276,10 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                                                        "scheduler": scheduler.state_dict(), "state": meta_state,
                                                        "reason": reason})
 
-    # batch-shared negatives + lazy Adam: gather the touched rows once, update only them (row_sparse.py)
+    # batch-shared negatives + lazy Adam: gather the touched rows once, update only them (shared_negatives.py);
+    # TransE-L2 + margin: the same step with its gradient in closed form (transe_margin_kernel.py)
     row_step = cfg["shared_negatives"] and cfg["optimizer"] == "sparse_adam"
+    closed_form = row_step and not cfg["mixed_precision"] and supports_transe_margin_kernel(module, cfg["loss"])
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if cfg["mixed_precision"] else contextlib.nullcontext()
     bs = cfg["batch_size"]
     n_batches = (rows + bs - 1) // bs
@@ -292,11 +301,10 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                 idx = state["perm"][state["batch"] * bs:(state["batch"] + 1) * bs]
                 batch = data[idx]
                 with amp:
-                    if row_step:
-                        scores, ent_rows, rel_rows = row_gathered_shared_scores(module, batch, cfg["num_negatives"],
-                                                                                sample_gen)
-                        loss_val = negative_loss(cfg["loss"], scores[:, 0], scores[:, 1:], cfg["margin"],
-                                                 cfg["adversarial_temperature"])
+                    if row_step:  # scores, gradient and lazy Adam on the touched rows only
+                        loss_val = row_gathered_step(module, batch, optimizer, cfg["num_negatives"], sample_gen,
+                                                     cfg["loss"], cfg["margin"], cfg["adversarial_temperature"],
+                                                     unit_norm=unit_norm, closed_form=closed_form)
                     elif cfg["shared_negatives"]:
                         scores = shared_negative_scores(module, batch, cfg["num_negatives"], sample_gen)
                         loss_val = negative_loss(cfg["loss"], scores[:, 0], scores[:, 1:], cfg["margin"],
@@ -332,16 +340,14 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                         fac = (module.entity[batch[:, 0]], module.relation[batch[:, 1]], module.entity[t_ids])
                         reg = n3_regularizer(*fac) if cfg["regularizer"] == "n3" else dura_regularizer(*fac)
                         loss_val = loss_val + cfg["regularizer_weight"] * reg
-                if row_step:  # gradient of the touched rows only; lazy Adam on those rows
-                    loss_val.backward()
-                    row_sparse_adam_step(optimizer, [(module.entity, ent_rows[1], ent_rows[0].grad),
-                                                     (module.relation, rel_rows[1], rel_rows[0].grad)])
-                else:
+                if not row_step:
                     optimizer.zero_grad(set_to_none=True)
                     loss_val.backward()
                     if cfg["grad_clip"]:
                         torch.nn.utils.clip_grad_norm_(module.parameters(), cfg["grad_clip"])
                     optimizer.step()
+                    if unit_norm:  # every row, as PyKEEN's post_parameter_update (Adam moves untouched rows too)
+                        normalize_rows_(module.entity.data)
                 state["loss_sum"] += float(loss_val.detach()) * len(idx)
                 state["batch"] += 1
             if cfg["lr_schedule"] != "plateau":
