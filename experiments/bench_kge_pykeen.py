@@ -164,15 +164,9 @@ def run(args):
                  "train_s": t_py.seconds, "pos_triples_per_s": py_tps, "speedup": 1.0, "test_mrr": py_res.mrr,
                  "hits@10": py_res.hits[10]})
 
-    # -- graphemb, per-row negatives through the shared NegativeSampler interface (if available)
-    configs = []
-    try:
-        from graphemb.sampling import negatives  # noqa: F401
-
-        configs.append(("graphemb per-row (uniform sampler, Adam)",
-                        dict(negative_sampler="uniform", optimizer="adam"), "per-row (uniform)"))
-    except ImportError:
-        notes.append("graphemb.sampling.negatives was not available in this run: the per-row row is missing")
+    # -- graphemb, per-row negatives through the shared NegativeSampler interface
+    configs = [("graphemb per-row (uniform sampler, Adam)", dict(negative_sampler="uniform", optimizer="adam"),
+                "per-row (uniform)")]
     configs.append(("graphemb batch-shared (row-gathered step, lazy Adam)",
                     dict(shared_negatives=True, optimizer="sparse_adam"), "batch-shared uniform"))
     if args.with_dense_shared:

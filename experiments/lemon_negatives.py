@@ -100,8 +100,6 @@ def _baseline(kind: str, kg, k: int, impl: str, lemon_kwargs: dict):
 
 def run(args) -> List[dict]:
     """Train every (dataset, model, sampler, seed); return aggregated rows."""
-    import torch
-
     from graphemb.datasets import load_kg
     from graphemb.kg import KnowledgeGraph
     from graphemb.kge import evaluate, train
