@@ -33,3 +33,25 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def random_kg():
+    """Factory of small random knowledge graphs: ``random_kg(seed, entities, relations, (train, valid, test))``.
+
+    Triples ``(e_a, r_b, e_c)`` with ids drawn uniformly from one numpy Generator (heads, then
+    relations, then tails), split in order into train, valid and test.
+    """
+    import numpy as np
+
+    from graphemb.kg import KnowledgeGraph
+
+    def make(seed: int, entities: int, relations: int, sizes: tuple):
+        rng = np.random.default_rng(seed)
+        n = sum(sizes)
+        heads, rels, tails = rng.integers(0, entities, n), rng.integers(0, relations, n), rng.integers(0, entities, n)
+        trip = [(f"e{a}", f"r{b}", f"e{c}") for a, b, c in zip(heads, rels, tails)]
+        a, b = sizes[0], sizes[0] + sizes[1]
+        return KnowledgeGraph.from_labeled_triples(trip[:a], trip[a:b], trip[b:])
+
+    return make

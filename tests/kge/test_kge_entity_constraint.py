@@ -5,19 +5,11 @@ import pytest
 import torch
 
 from graphemb.errors import InvalidParameterError
-from graphemb.kg import KnowledgeGraph
 from graphemb.kge import KGEModule, train
 from graphemb.kge.config import resolve_config
 from graphemb.kge.losses import negative_loss
 from graphemb.kge.shared_negatives import (normalize_rows_, row_gathered_shared_scores, row_sparse_adam_step,
                                           shared_negative_scores)
-
-
-def _kg():
-    rng = np.random.default_rng(7)
-    trip = [(f"e{a}", f"r{b}", f"e{c}") for a, b, c in zip(rng.integers(0, 30, 240), rng.integers(0, 4, 240),
-                                                            rng.integers(0, 30, 240))]
-    return KnowledgeGraph.from_labeled_triples(trip[:200], trip[200:220], trip[220:])
 
 
 def test_normalize_rows_hand_computed():
@@ -67,8 +59,8 @@ def test_row_step_with_unit_norm_equals_sparse_adam_then_normalise():
 
 @pytest.mark.parametrize("extra", [dict(shared_negatives=True, optimizer="sparse_adam"),  # row-gathered path
                                    dict(optimizer="adam", negative_sampler="uniform")])  # generic path
-def test_trained_transe_entities_have_unit_norm(extra):
-    kg = _kg()
+def test_trained_transe_entities_have_unit_norm(extra, random_kg):
+    kg = random_kg(7, 30, 4, (200, 20, 20))
     kw = dict(dim=8, epochs=2, batch_size=32, lr=0.05, training="negative", num_negatives=4, device="cpu",
               valid_every=0, random_state=0, **extra)
     model = train(kg, "transe", **kw)
@@ -88,10 +80,10 @@ def test_xavier_uniform_norm_init_gives_unit_rows():
     assert m.entity.detach().std() > 0.1 and abs(float(m.entity.detach().mean())) < 0.05
 
 
-def test_row_step_with_constraint_resumes_exactly(tmp_path):
+def test_row_step_with_constraint_resumes_exactly(tmp_path, random_kg):
     import signal
 
-    kg = _kg()
+    kg = random_kg(7, 30, 4, (200, 20, 20))
     kw = dict(dim=8, epochs=3, batch_size=32, lr=0.05, training="negative", num_negatives=4, device="cpu",
               valid_every=0, random_state=2, shared_negatives=True, optimizer="sparse_adam")
     full = train(kg, "transe", **kw)

@@ -7,15 +7,7 @@ import pytest
 import torch
 
 from graphemb.errors import InvalidParameterError
-from graphemb.kg import KnowledgeGraph
 from graphemb.kge import KGEModule, train
-
-
-def _tiny_kg():
-    rng = np.random.default_rng(1)
-    trip = [(f"e{a}", f"r{b}", f"e{c}") for a, b, c in zip(rng.integers(0, 20, 120), rng.integers(0, 3, 120),
-                                                            rng.integers(0, 20, 120))]
-    return KnowledgeGraph.from_labeled_triples(trip[:90], trip[90:105], trip[105:])
 
 
 def test_embedding_dropout_masks_scales_and_is_off_in_eval():
@@ -74,8 +66,8 @@ def test_xavier_normal_init_matches_glorot_std():
         KGEModule("complex", 10, 2, 4, init="he")
 
 
-def test_plateau_schedule_lowers_lr_after_stalled_validations():
-    kg = _tiny_kg()
+def test_plateau_schedule_lowers_lr_after_stalled_validations(random_kg):
+    kg = random_kg(1, 20, 3, (90, 15, 15))
     m = train(kg, "complex", dim=8, epochs=12, batch_size=32, lr=0.05, device="cpu", lr_schedule="plateau",
               lr_plateau_factor=0.5, lr_plateau_patience=0, valid_every=1, init="xavier_normal",
               entity_dropout=0.1, relation_dropout=0.1)
@@ -88,8 +80,8 @@ def test_plateau_schedule_lowers_lr_after_stalled_validations():
     assert hist[-1]["lr"] < 0.05  # a tiny noisy graph stalls at least once in 12 epochs
 
 
-def test_libkge_options_validated():
-    kg = _tiny_kg()
+def test_libkge_options_validated(random_kg):
+    kg = random_kg(1, 20, 3, (90, 15, 15))
     with pytest.raises(InvalidParameterError, match="entity_dropout"):
         train(kg, "complex", entity_dropout=1.0)
     with pytest.raises(InvalidParameterError, match="relation_dropout"):

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 
-from graphemb.kg import KnowledgeGraph
 from graphemb.kge import KGEModule, train
 from graphemb.kge.losses import negative_loss
 from graphemb.kge.shared_negatives import (row_gathered_shared_scores, row_sparse_adam_step,
@@ -71,11 +70,8 @@ def test_row_sparse_adam_equals_sparse_adam(model, reciprocal, fused, monkeypatc
     assert set(opt_ours.state_dict()["state"][0]) == set(opt_ref.state_dict()["state"][0])
 
 
-def test_shared_negatives_sparse_adam_training_reproducible():
-    rng = np.random.default_rng(3)
-    trip = [(f"e{a}", f"r{b}", f"e{c}") for a, b, c in zip(rng.integers(0, 30, 200), rng.integers(0, 4, 200),
-                                                            rng.integers(0, 30, 200))]
-    kg = KnowledgeGraph.from_labeled_triples(trip[:160], trip[160:180], trip[180:])
+def test_shared_negatives_sparse_adam_training_reproducible(random_kg):
+    kg = random_kg(3, 30, 4, (160, 20, 20))
     kw = dict(dim=8, epochs=3, batch_size=32, lr=0.02, training="negative", num_negatives=6, shared_negatives=True,
               optimizer="sparse_adam", device="cpu", valid_every=0, random_state=4)
     a, b = train(kg, "transe", **kw), train(kg, "transe", **kw)

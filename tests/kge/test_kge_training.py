@@ -9,7 +9,6 @@ import torch
 
 from graphemb.datasets import load_kg
 from graphemb.errors import CheckpointError, InvalidParameterError
-from graphemb.kg import KnowledgeGraph
 from graphemb.kge import evaluate, train
 from graphemb.kge.checkpoint import load_checkpoint
 from graphemb.sampling.base import NegativeSampler
@@ -36,13 +35,6 @@ def umls(shared_root):
     return load_kg("umls", shared_root)
 
 
-def _tiny_kg():
-    rng = np.random.default_rng(0)
-    trip = [(f"e{a}", f"r{b}", f"e{c}") for a, b, c in zip(rng.integers(0, 15, 80), rng.integers(0, 3, 80),
-                                                            rng.integers(0, 15, 80))]
-    return KnowledgeGraph.from_labeled_triples(trip[:60], trip[60:70], trip[70:])
-
-
 def test_one_vs_all_nfe_learns_umls(umls):
     model = train(umls, "nfe-1", dim=32, epochs=6, batch_size=512, lr=0.02, device="cpu", valid_every=3)
     res = evaluate(model, umls.test, umls)
@@ -62,8 +54,8 @@ def test_negative_sampling_accepts_any_sampler(umls):
     assert evaluate(model, umls.test, umls).mrr > 0.1
 
 
-def test_kvsall_softmax_and_reproducibility():
-    kg = _tiny_kg()
+def test_kvsall_softmax_and_reproducibility(random_kg):
+    kg = random_kg(0, 15, 3, (60, 10, 10))
     a = train(kg, "complex", dim=4, epochs=2, batch_size=8, training="kvsall", loss="softmax", device="cpu",
               random_state=5, regularizer="n3", regularizer_weight=0.01)
     b = train(kg, "complex", dim=4, epochs=2, batch_size=8, training="kvsall", loss="softmax", device="cpu",
@@ -75,8 +67,8 @@ def test_kvsall_softmax_and_reproducibility():
 
 
 @pytest.mark.parametrize("training", ["1vsall", "negative"])
-def test_resume_after_signal_equals_uninterrupted(tmp_path, training):
-    kg = _tiny_kg()
+def test_resume_after_signal_equals_uninterrupted(tmp_path, training, random_kg):
+    kg = random_kg(0, 15, 3, (60, 10, 10))
     kw = dict(dim=4, epochs=4, batch_size=16, lr=0.05, device="cpu", random_state=3, training=training,
               lr_decay=0.9, negative_sampler=TailOnlySampler(kg.num_entities, 3) if training == "negative" else None,
               entity_dropout=0.2, relation_dropout=0.1)  # dropout masks must resume from the checkpoint too
@@ -96,8 +88,8 @@ def test_resume_after_signal_equals_uninterrupted(tmp_path, training):
     assert len(resumed.history_) == 4
 
 
-def test_checkpoint_corruption_and_mismatch_detected(tmp_path):
-    kg = _tiny_kg()
+def test_checkpoint_corruption_and_mismatch_detected(tmp_path, random_kg):
+    kg = random_kg(0, 15, 3, (60, 10, 10))
     train(kg, "distmult", dim=4, epochs=1, batch_size=16, device="cpu", checkpoint_dir=tmp_path)
     with pytest.raises(CheckpointError, match="different settings"):
         train(kg, "distmult", dim=8, epochs=2, batch_size=16, device="cpu", checkpoint_dir=tmp_path, resume=True)
@@ -107,8 +99,8 @@ def test_checkpoint_corruption_and_mismatch_detected(tmp_path):
         load_checkpoint(tmp_path)
 
 
-def test_bad_parameters_raise():
-    kg = _tiny_kg()
+def test_bad_parameters_raise(random_kg):
+    kg = random_kg(0, 15, 3, (60, 10, 10))
     with pytest.raises(InvalidParameterError, match="dim"):
         train(kg, "nfe-1", dim=0)
     with pytest.raises(InvalidParameterError, match="loss"):
@@ -140,8 +132,8 @@ def test_shared_negative_paths_learn(umls):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_mixed_precision_trains():
-    kg = _tiny_kg()
+def test_cuda_mixed_precision_trains(random_kg):
+    kg = random_kg(0, 15, 3, (60, 10, 10))
     m = train(kg, "nfe-1", dim=8, epochs=2, batch_size=16, device="cuda", mixed_precision=True)
     assert m.module.entity.device.type == "cuda"
     assert np.isfinite(m.history_[-1]["loss"])

@@ -5,7 +5,6 @@ import pytest
 import torch
 
 import graphemb.kge.training as training_mod
-from graphemb.kg import KnowledgeGraph
 from graphemb.kge import KGEModule, train
 from graphemb.kge.losses import negative_loss
 from graphemb.kge.shared_negatives import row_gathered_shared_scores
@@ -47,11 +46,8 @@ def test_kernel_only_for_its_configuration():
     assert not supports_transe_margin_kernel(KGEModule("distmult", 4, 1, 2, reciprocal=False), "margin")
 
 
-def test_training_with_kernel_matches_autograd_training(monkeypatch):
-    rng = np.random.default_rng(3)
-    trip = [(f"e{a}", f"r{b}", f"e{c}") for a, b, c in zip(rng.integers(0, 30, 200), rng.integers(0, 4, 200),
-                                                            rng.integers(0, 30, 200))]
-    kg = KnowledgeGraph.from_labeled_triples(trip[:160], trip[160:180], trip[180:])
+def test_training_with_kernel_matches_autograd_training(monkeypatch, random_kg):
+    kg = random_kg(3, 30, 4, (160, 20, 20))
     kw = dict(dim=8, epochs=2, batch_size=32, lr=0.02, training="negative", num_negatives=6, shared_negatives=True,
               optimizer="sparse_adam", device="cpu", valid_every=0, random_state=4)
     fast = train(kg, "transe", **kw)
