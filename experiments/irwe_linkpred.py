@@ -75,7 +75,7 @@ def inductive_split(graph, unseen_fraction: float, test_fraction: float, seed: i
     infer = as_graph(ei[:, keep], num_nodes=n, directed=False, node_ids=graph.node_ids)
     pos = ei[:, test_idx]
     # negatives: non-edges of the full graph touching an unseen node, as many as positives
-    cand = negative_edges(graph, 4 * n_test + 100, exclude=pos, random_state=seed + 1).numpy()
+    cand = negative_edges(graph, 4 * n_test + 100, exclude=pos, random_state=seed + 1, device="cpu").numpy()
     cand = cand[:, unseen[cand[0]] | unseen[cand[1]]][:, :n_test]
     return np.flatnonzero(~unseen), infer, pos, cand
 

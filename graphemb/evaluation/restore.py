@@ -7,7 +7,9 @@ paper's description with the following exact definitions.
 **Scores.** For a query node ``u`` every other node ``v != u`` gets a score ``s(u, v)``:
 ``'dot'`` :math:`x_u^\\top x_v`, ``'cosine'``, ``'euclidean'`` (:math:`-\\lVert x_u - x_v\\rVert_2`),
 for a ``(source, target)`` pair of matrices (HOPE) :math:`s(u,v) = x^s_u{}^\\top x^t_v`, or any
-callable ``decoder(rows: LongTensor (B,)) -> Tensor (B, n)`` (a model's own decoder). The
+callable ``decoder(rows: LongTensor (B,)) -> Tensor (B, n)`` (a model's own decoder; ``rows`` is on
+the evaluation ``device``, a CUDA tensor when the device is CUDA, so call ``rows.cpu()`` before
+NumPy indexing). The
 self-pair ``(u, u)`` is never ranked and never relevant; self-loops of the graph are ignored.
 
 **Relevant sets.** With :math:`d(u, v)` the shortest-path distance along out-edges,
@@ -622,7 +624,7 @@ def kg_reconstruction(kg: Any, score_fn: Callable, *, splits: Sequence[str] = ("
 
     Every distinct ``(h, r)`` of ``splits`` is a query; all entities ``t != h`` are ranked by
     ``score_fn(h, r, candidates)`` (LongTensors of shape (B,), (B,), (m,) -> scores (B, m), higher
-    is more plausible) and AP is taken against :math:`\\{t \\ne h : (h, r, t)\\}` (tie-aware, as in
+    is more plausible; the index tensors are on the evaluation ``device``) and AP is taken against :math:`\\{t \\ne h : (h, r, t)\\}` (tie-aware, as in
     the module docstring). A ``graphemb.kge`` model plugs in as
     ``lambda h, r, t: model.module.score_t(h, r, t)``; a trained ``graphemb.kge.KGE`` (or its
     ``KGEModule``) may be passed directly as ``score_fn``.

@@ -200,7 +200,8 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         optimizer = torch.optim.SparseAdam(list(module.parameters()), lr=cfg["lr"])
     else:
         opt_cls = {"adam": torch.optim.Adam, "adagrad": torch.optim.Adagrad, "sgd": torch.optim.SGD}[cfg["optimizer"]]
-        optimizer = opt_cls(module.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+        extra = {"fused": True} if cfg["optimizer"] == "adam" and dev.type == "cuda" else {}  # one kernel per step
+        optimizer = opt_cls(module.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"], **extra)
     if cfg["lr_schedule"] == "cosine":
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg["epochs"])
     elif cfg["lr_schedule"] == "plateau":  # LibKGE's ReduceLROnPlateau on validation MRR

@@ -79,6 +79,8 @@ class GCNClassifier(BaseEstimator):
         Early stopping on validation accuracy (needs ``val_idx``); None trains all epochs.
     device : None, 'auto', 'cpu', 'cuda'
     random_state : None, int or Generator
+        Fixes the initialisation and dropout: results repeat bit for bit on CPU; on CUDA the
+        neighbourhood sums use atomic adds, so repeated fits agree to float rounding (about 1e-8).
     verbose : bool
 
     Attributes

@@ -25,7 +25,7 @@ S5 = np.array([
 
 
 def decoder5(rows):
-    return torch.as_tensor(S5[rows.numpy()], dtype=torch.float32)
+    return torch.as_tensor(S5[rows.cpu().numpy()], dtype=torch.float32)
 
 
 def test_hand_computed_ap_on_five_node_path():
@@ -182,7 +182,7 @@ def test_kg_to_graph_and_typed_reconstruction():
         truth[h, r, t] = 1.0
 
     def perfect(h, r, t):
-        return torch.as_tensor(truth[h.numpy(), r.numpy()][:, t.numpy()])
+        return torch.as_tensor(truth[h.cpu().numpy(), r.cpu().numpy()][:, t.cpu().numpy()])
 
     res = kg_reconstruction(kg, perfect, ks=(1,))
     assert res.map == pytest.approx(1.0)
