@@ -38,8 +38,14 @@ def _cmd_train(args) -> int:
         val = getattr(args, name)
         if val is not None:
             opts[name] = val
-    if args.valid_every is not None:
-        opts["valid_every"] = args.valid_every
+    for name in ("valid_every", "optimizer", "entity_constraint", "regularizer", "regularizer_weight",
+                 "entity_dropout", "relation_dropout", "init", "lr_schedule", "early_stopping_patience"):
+        val = getattr(args, name)
+        if val is not None:
+            opts[name] = val
+    if args.mixed_precision:
+        opts["mixed_precision"] = True
+    opts.update(_parse_options(args.option))
     model_name = args.model or (args.preset.split("/", 1)[-1] if args.preset else "nfe-1")
     sampler = args.negative_sampler
     if sampler == "lemon":
@@ -65,6 +71,22 @@ def _cmd_train(args) -> int:
         summary["test"] = {k: v for k, v in res.to_dict().items() if k not in ("per_relation",)}
     print(json.dumps(summary, indent=2))
     return 0
+
+
+def _parse_options(items) -> dict:
+    """``["key=value", ...]`` -> train() keyword arguments (values parsed as JSON when they parse)."""
+    from ..errors import InvalidParameterError
+
+    out = {}
+    for item in items:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidParameterError(f"--option expects KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = json.loads(val)
+        except ValueError:
+            out[key.strip()] = val
+    return out
 
 
 def _cmd_evaluate(args) -> int:
@@ -120,6 +142,22 @@ def register(subparsers) -> None:
     t.add_argument("--negative-sampler", dest="negative_sampler", default=None, help="uniform|bernoulli|lemon")
     t.add_argument("--num-negatives", dest="num_negatives", type=int, default=None)
     t.add_argument("--valid-every", dest="valid_every", type=int, default=None)
+    t.add_argument("--optimizer", choices=["adam", "sparse_adam", "adagrad", "sgd"], default=None)
+    t.add_argument("--entity-constraint", dest="entity_constraint", choices=["auto", "none", "unit_norm"],
+                   default=None, help="auto (default): unit-norm entity rows for TransE, none otherwise")
+    t.add_argument("--regularizer", choices=["n3", "dura"], default=None)
+    t.add_argument("--regularizer-weight", dest="regularizer_weight", type=float, default=None)
+    t.add_argument("--entity-dropout", dest="entity_dropout", type=float, default=None)
+    t.add_argument("--relation-dropout", dest="relation_dropout", type=float, default=None)
+    t.add_argument("--init", choices=["default", "xavier_normal", "xavier_uniform", "xavier_uniform_norm"], default=None)
+    t.add_argument("--lr-schedule", dest="lr_schedule", choices=["exponential", "cosine", "constant", "plateau"],
+                   default=None)
+    t.add_argument("--early-stopping-patience", dest="early_stopping_patience", type=int, default=None,
+                   help="stop after this many validations without a better MRR")
+    t.add_argument("--mixed-precision", dest="mixed_precision", action="store_true", help="bf16 autocast (CUDA)")
+    t.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="any other train() option (value parsed as JSON, else a string); repeatable, "
+                        "e.g. --option label_smoothing=0.1")
     t.add_argument("--device", default="auto")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--checkpoint-dir", dest="checkpoint_dir", default=None)

@@ -67,3 +67,20 @@ def test_cli_train_evaluate_predict(tmp_path, capsys, shared_root):
     assert len(capsys.readouterr().out.strip().splitlines()) == 3
     assert main(["kge", "predict", str(out), "--head", "nonexistent_thing", "--relation", "location_of"]) == 2
     assert "unknown entity" in capsys.readouterr().err
+
+
+def test_cli_training_options_reach_the_config(tmp_path, capsys, shared_root):
+    out = tmp_path / "model"
+    rc = main(["kge", "train", "--dataset", "umls", "--model", "transe", "--training", "negative", "--dim", "8",
+               "--epochs", "1", "--device", "cpu", "--out", str(out), "--quiet", "--valid-every", "0", "--no-test",
+               "--entity-constraint", "none", "--relation-dropout", "0.1", "--init", "xavier_uniform",
+               "--option", "margin=2.5", "--option", "adversarial_temperature=0.5"])
+    assert rc == 0
+    capsys.readouterr()
+    cfg = KGE.load(out).config_
+    assert (cfg["entity_constraint"], cfg["relation_dropout"], cfg["init"]) == ("none", 0.1, "xavier_uniform")
+    assert (cfg["margin"], cfg["adversarial_temperature"]) == (2.5, 0.5)
+    assert main(["kge", "train", "--dataset", "umls", "--out", str(out), "--option", "margin"]) == 2
+    assert "--option expects KEY=VALUE" in capsys.readouterr().err
+    assert main(["kge", "train", "--dataset", "umls", "--out", str(out), "--option", "no_such_option=1"]) == 2
+    assert "unknown training option" in capsys.readouterr().err
