@@ -142,7 +142,7 @@ def register(subparsers) -> None:
     t.add_argument("--negative-sampler", dest="negative_sampler", default=None, help="uniform|bernoulli|lemon")
     t.add_argument("--num-negatives", dest="num_negatives", type=int, default=None)
     t.add_argument("--valid-every", dest="valid_every", type=int, default=None)
-    t.add_argument("--optimizer", choices=["adam", "sparse_adam", "adagrad", "sgd"], default=None)
+    t.add_argument("--optimizer", choices=["adam", "sparse_adam", "row_adagrad", "adagrad", "sgd"], default=None)
     t.add_argument("--entity-constraint", dest="entity_constraint", choices=["auto", "none", "unit_norm"],
                    default=None, help="auto (default): unit-norm entity rows for TransE, none otherwise")
     t.add_argument("--regularizer", choices=["n3", "dura"], default=None)

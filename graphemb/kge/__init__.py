@@ -14,6 +14,7 @@ from .interactions import (INTERACTIONS, ComplExInteraction, DistMultInteraction
 from .models import KGEModule
 from .predict import KGE, load_model
 from .presets import PRESETS, get_preset, list_presets
+from .row_adagrad import RowAdagrad
 from .training import train
 
 __all__ = [
@@ -21,5 +22,5 @@ __all__ = [
     "KGEModule", "load_model", "PRESETS", "get_preset", "list_presets", "DEFAULTS", "INTERACTIONS",
     "Interaction", "NFE1Interaction", "NFE2Interaction", "NFE3Interaction", "NFEWithoutUncertaintyInteraction",
     "TransEInteraction", "DistMultInteraction", "ComplExInteraction", "RotatEInteraction", "make_interaction",
-    "save_checkpoint", "load_checkpoint",
+    "save_checkpoint", "load_checkpoint", "RowAdagrad",
 ]

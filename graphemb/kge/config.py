@@ -68,7 +68,7 @@ def resolve_config(model: str, preset: Optional[str] = None, **given: Any) -> Di
     cfg["num_negatives"] = check_int(cfg["num_negatives"], "num_negatives", min_value=1)
     cfg["lr"] = check_float(cfg["lr"], "lr", min_value=0.0, min_inclusive=False)
     cfg["lr_decay"] = check_float(cfg["lr_decay"], "lr_decay", min_value=0.0, max_value=1.0, min_inclusive=False)
-    check_choice(cfg["optimizer"], "optimizer", ["adam", "sparse_adam", "adagrad", "sgd"])
+    check_choice(cfg["optimizer"], "optimizer", ["adam", "sparse_adam", "row_adagrad", "adagrad", "sgd"])
     check_choice(cfg["lr_schedule"], "lr_schedule", ["exponential", "cosine", "constant", "plateau"])
     cfg["lr_plateau_factor"] = check_float(cfg["lr_plateau_factor"], "lr_plateau_factor", min_value=0.0,
                                            max_value=1.0, min_inclusive=False, max_inclusive=False)
@@ -111,6 +111,8 @@ def resolve_config(model: str, preset: Optional[str] = None, **given: Any) -> Di
         if cfg["weight_decay"] or cfg["grad_clip"] or cfg["regularizer"]:
             raise InvalidParameterError("optimizer='sparse_adam' does not support weight_decay, grad_clip or "
                                         "regularizer")
+    if cfg["optimizer"] == "row_adagrad" and cfg["weight_decay"]:
+        raise InvalidParameterError("optimizer='row_adagrad' does not support weight_decay (use regularizer)")
     if cfg["interaction_kwargs"] is not None and not isinstance(cfg["interaction_kwargs"], dict):
         raise InvalidParameterError(f"interaction_kwargs must be a dict, got {cfg['interaction_kwargs']!r}")
     cfg["interaction_kwargs"] = dict(cfg["interaction_kwargs"] or {})

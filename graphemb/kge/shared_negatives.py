@@ -33,6 +33,7 @@ from torch import Tensor
 
 from .losses import negative_loss
 from .models import KGEModule
+from .row_adagrad import RowAdagrad, row_adagrad_step
 from .transe_margin_kernel import supports_transe_margin_kernel, transe_margin_shared_gradients
 
 
@@ -117,7 +118,7 @@ def row_gathered_shared_scores(module: KGEModule, batch: Tensor, k: int, generat
     return torch.cat(parts, dim=1).float(), (ent_leaf, ent_ids), (rel_leaf, rel_ids)
 
 
-def row_gathered_step(module: KGEModule, batch: Tensor, optimizer: torch.optim.SparseAdam, k: int,
+def row_gathered_step(module: KGEModule, batch: Tensor, optimizer: torch.optim.Optimizer, k: int,
                       generator: torch.Generator, loss: str, margin: float = 1.0, temperature: float = 1.0,
                       unit_norm: bool = False, closed_form: Optional[bool] = None) -> Tensor:
     """One training step on the rows a batch touches; returns the (detached) loss.
@@ -125,8 +126,9 @@ def row_gathered_step(module: KGEModule, batch: Tensor, optimizer: torch.optim.S
     Scores the batch and its ``k`` shared corruptions (:func:`row_gathered_shared_scores`), takes
     the gradient of the touched rows (autograd, or for TransE-L2 with margin loss the closed form
     of :mod:`graphemb.kge.transe_margin_kernel`; ``closed_form=None`` picks it when supported) and
-    applies :func:`row_sparse_adam_step`, rescaling the touched entity rows to unit norm when
-    ``unit_norm``.
+    applies :func:`row_sparse_adam_step` (a ``SparseAdam`` optimizer) or
+    :func:`graphemb.kge.row_adagrad.row_adagrad_step` (a ``RowAdagrad``), rescaling the touched
+    entity rows to unit norm when ``unit_norm``.
     """
     if closed_form is None:
         closed_form = supports_transe_margin_kernel(module, loss)
@@ -139,7 +141,8 @@ def row_gathered_step(module: KGEModule, batch: Tensor, optimizer: torch.optim.S
         loss_val = negative_loss(loss, scores[:, 0], scores[:, 1:], margin, temperature)
         loss_val.backward()
         ent_update, rel_grad = (module.entity, ent_ids, ent_leaf.grad), rel_leaf.grad
-    row_sparse_adam_step(optimizer, [ent_update, (module.relation, rel_ids, rel_grad)], unit_norm=(unit_norm, False))
+    step = row_adagrad_step if isinstance(optimizer, RowAdagrad) else row_sparse_adam_step
+    step(optimizer, [ent_update, (module.relation, rel_ids, rel_grad)], unit_norm=(unit_norm, False))
     return loss_val.detach()
 
 

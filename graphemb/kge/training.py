@@ -36,6 +36,7 @@ from .evaluation import evaluate
 from .losses import all_entity_loss, dura_regularizer, n3_regularizer, negative_loss, one_vs_all_loss
 from .models import KGEModule
 from .predict import KGE
+from .row_adagrad import RowAdagrad
 from .shared_negatives import chunk_shared_scores, normalize_rows_, row_gathered_step, shared_negative_scores
 from .transe_margin_kernel import supports_transe_margin_kernel
 
@@ -137,9 +138,10 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         Called after every epoch with a dict (epoch, loss, valid_mrr, lr).
     **options
         ``lr_decay`` (exponential per epoch), ``lr_schedule`` ('exponential', 'cosine',
-        'constant'), ``optimizer`` ('adam', 'adagrad', 'sgd', or 'sparse_adam': the lazy Adam of
-        ``torch.optim.SparseAdam`` updating only the rows a batch touches; negative training only; with
-        ``shared_negatives=True`` the step gathers the touched rows once, see
+        'constant'), ``optimizer`` ('adam', 'adagrad', 'sgd', 'sparse_adam': the lazy Adam of
+        ``torch.optim.SparseAdam`` updating only the rows a batch touches, negative training only, or
+        'row_adagrad': PyTorch-BigGraph / DGL-KE's row-wise AdaGrad, :mod:`graphemb.kge.row_adagrad`;
+        with ``shared_negatives=True`` both lazy optimizers gather the touched rows once, see
         :mod:`graphemb.kge.shared_negatives`), ``weight_decay``,
         ``regularizer`` ('n3', 'dura'), ``regularizer_weight``, ``label_smoothing``, ``margin``,
         ``adversarial_temperature``, ``grad_clip``, ``reciprocal``, ``valid_every``,
@@ -198,6 +200,8 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
     if cfg["optimizer"] == "sparse_adam":
         module.sparse_grad = True
         optimizer = torch.optim.SparseAdam(list(module.parameters()), lr=cfg["lr"])
+    elif cfg["optimizer"] == "row_adagrad":
+        optimizer = RowAdagrad(module.parameters(), lr=cfg["lr"])
     else:
         opt_cls = {"adam": torch.optim.Adam, "adagrad": torch.optim.Adagrad, "sgd": torch.optim.SGD}[cfg["optimizer"]]
         extra = {"fused": True} if cfg["optimizer"] == "adam" and dev.type == "cuda" else {}  # one kernel per step
@@ -279,7 +283,7 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
 
     # batch-shared negatives + lazy Adam: gather the touched rows once, update only them (shared_negatives.py);
     # TransE-L2 + margin: the same step with its gradient in closed form (transe_margin_kernel.py)
-    row_step = cfg["shared_negatives"] and cfg["optimizer"] == "sparse_adam"
+    row_step = cfg["shared_negatives"] and cfg["optimizer"] in ("sparse_adam", "row_adagrad")
     closed_form = row_step and not cfg["mixed_precision"] and supports_transe_margin_kernel(module, cfg["loss"])
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if cfg["mixed_precision"] else contextlib.nullcontext()
     bs = cfg["batch_size"]
@@ -302,7 +306,7 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                 idx = state["perm"][state["batch"] * bs:(state["batch"] + 1) * bs]
                 batch = data[idx]
                 with amp:
-                    if row_step:  # scores, gradient and lazy Adam on the touched rows only
+                    if row_step:  # scores, gradient and lazy Adam / row-wise AdaGrad on the touched rows only
                         loss_val = row_gathered_step(module, batch, optimizer, cfg["num_negatives"], sample_gen,
                                                      cfg["loss"], cfg["margin"], cfg["adversarial_temperature"],
                                                      unit_norm=unit_norm, closed_form=closed_form)
