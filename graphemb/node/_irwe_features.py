@@ -30,6 +30,16 @@ Three families of identity (structural role) features, neither of which looks at
   hit a dead end, so it is fixed across graphs. This part is a Monte-Carlo estimate:
   it is equivariant in distribution and converges at rate :math:`1/\\sqrt{W}` in the
   number of walks per node.
+
+and, optionally (``neighbor_max=True`` in :class:`graphemb.node.IRWE`), one neighbourhood
+aggregation in the manner of struc2vec / GraphWave role features:
+
+* **neighbour maxima**: :math:`\\max_{u \\in N(v)} h(u)` for
+  :math:`h \\in \\{\\log(1+\\deg),\\ \\text{clustering},\\ \\log(1+\\text{triangles})\\}` on the
+  undirected simple graph (0 for isolated nodes). The walk statistics above already hold
+  the neighbourhood *means* (:math:`P g`); the maximum adds the extreme of the neighbour
+  distribution ("is this node attached to a hub"), which a mean over a large neighbourhood
+  dilutes. Exact and exactly permutation-equivariant.
 """
 
 from __future__ import annotations
@@ -48,6 +58,8 @@ from ..graph import Graph
 STEP_STATISTICS = ("survival", "mean_log_degree", "std_log_degree", "mean_clustering", "mean_log_triangles")
 #: exact closed-walk statistics of the start node (one column each)
 CLOSED_WALK_STATISTICS = ("log_return_2", "return_3_over_2")
+#: maxima over the neighbours of v (one column each), with ``neighbor_max=True``
+NEIGHBOR_STATISTICS = ("max_neighbor_log_degree", "max_neighbor_clustering", "max_neighbor_log_triangles")
 
 
 @lru_cache(maxsize=8)
@@ -194,6 +206,21 @@ def exact_step_statistics(graph: Graph, steps: int, weighted: bool) -> np.ndarra
     return out.astype(np.float32)
 
 
+def neighbor_max_statistics(graph: Graph) -> np.ndarray:
+    """Maxima over the neighbours of each node of log(1 + degree), the clustering coefficient
+    and log(1 + triangles), on the undirected simple version of ``graph``: float32 (n, 3),
+    columns in the order of :data:`NEIGHBOR_STATISTICS`, zero rows for isolated nodes."""
+    A = _simple_undirected(graph)
+    deg, tri = triangle_counts(graph)
+    pairs = deg * (deg - 1) / 2.0
+    clustering = np.divide(tri, pairs, out=np.zeros_like(tri), where=pairs > 0)
+    out = np.zeros((graph.num_nodes, len(NEIGHBOR_STATISTICS)), dtype=np.float64)
+    for j, h in enumerate((np.log1p(deg), clustering, np.log1p(tri))):
+        # every h is >= 0, so the row maximum of A_vu * h(u) is the maximum over neighbours
+        out[:, j] = A.multiply(h[None, :]).tocsr().max(axis=1).toarray().ravel()
+    return out.astype(np.float32)
+
+
 def feature_scaling(raw: np.ndarray, n_exact: int) -> Tuple[np.ndarray, np.ndarray]:
     """(mean, scale) float32 that standardise the feature columns of one graph.
 
@@ -221,14 +248,17 @@ def walks_from_every_node(graph: Graph, length: int, count: int, seed: int, devi
 
 
 def identity_features(graph: Graph, steps: int, aw_length: int, aw_walks_per_node: int, seed: int,
-                      device) -> np.ndarray:
+                      device, neighbor_max: bool = False) -> np.ndarray:
     """Raw identity features of every node, float32 (n, F): the exact step statistics
-    (``steps + 1`` blocks of :data:`STEP_STATISTICS`), the exact closed-walk statistics and,
+    (``steps + 1`` blocks of :data:`STEP_STATISTICS`), the exact closed-walk statistics, the
+    neighbour maxima (:data:`NEIGHBOR_STATISTICS`) if ``neighbor_max`` and,
     if ``aw_length > 0``, the square root (Hellinger map, variance-stabilising) of the
     anonymous-walk distribution of ``aw_walks_per_node`` walks sampled with ``seed``."""
     weighted = graph.is_weighted
     exact = np.concatenate([exact_step_statistics(graph, steps, weighted).reshape(graph.num_nodes, -1),
                             closed_walk_statistics(graph, weighted)], axis=1)
+    if neighbor_max:
+        exact = np.concatenate([exact, neighbor_max_statistics(graph)], axis=1)
     if aw_length == 0:
         return exact
     walks = walks_from_every_node(graph, aw_length + 1, aw_walks_per_node, seed, device)

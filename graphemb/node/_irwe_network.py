@@ -2,7 +2,8 @@
 
 * Identity unit: one token per walk step :math:`k = 0..K` carrying the exact walk
   statistics of that step (plus a learned step embedding) and one "pattern" token carrying
-  the exact closed-walk statistics and the anonymous-walk distribution. A transformer
+  the exact closed-walk statistics, the neighbour maxima (with ``neighbor_max``) and the
+  anonymous-walk distribution. A transformer
   encoder over these tokens, mean pooling and a linear map (``identity_out``) form a
   residual added to a linear skip map of the features (``identity_skip``).
   ``identity_out`` starts at zero, so the untrained identity embedding is a linear image of
@@ -42,7 +43,7 @@ class IRWENetwork(nn.Module):
     def __init__(self, num_steps: int, num_step_stats: int, num_pattern: int, identity_dim: int,
                  position_dim: int, walk_length: int, d_model: int, num_heads: int, num_layers: int):
         super().__init__()
-        # num_pattern: closed-walk statistics + anonymous-walk distribution (one token)
+        # num_pattern: closed-walk statistics [+ neighbour maxima] [+ anonymous-walk distribution] (one token)
         self.num_steps, self.num_step_stats, self.num_pattern = num_steps, num_step_stats, num_pattern
         self.step_in = nn.Linear(num_step_stats, d_model)
         self.step_embedding = nn.Parameter(torch.zeros(num_steps, d_model))

@@ -9,7 +9,8 @@ from graphemb.errors import CheckpointError, DeviceError, InvalidParameterError,
 from graphemb.graph import as_graph
 from graphemb.node._irwe_features import (anonymize_walks, anonymous_patterns, anonymous_walk_distribution,
                                           closed_walk_statistics, exact_step_statistics, feature_scaling,
-                                          local_clustering, triangle_counts)
+                                          identity_features, local_clustering, neighbor_max_statistics,
+                                          triangle_counts)
 from graphemb.node.irwe import IRWE
 
 SMALL = dict(identity_dim=8, position_dim=8, walk_length=6, walks_per_node=4, identity_steps=3, aw_length=3,
@@ -115,7 +116,54 @@ def test_local_clustering_matches_networkx(karate):
     np.testing.assert_allclose(local_clustering(karate), [expected[i] for i in range(34)], rtol=1e-6)
 
 
+def test_neighbor_max_statistics_by_hand():
+    # triangle 0-1-2, pendant 3 on node 0, isolated node 4
+    g = nx.Graph([(0, 1), (1, 2), (0, 2), (0, 3)])
+    g.add_node(4)
+    got = neighbor_max_statistics(as_graph(g))
+    # (max log(1+deg), max clustering, max log(1+triangles)) over the neighbours
+    expected = [[np.log(3), 1.0, np.log(2)],        # neighbours 1, 2 (deg 2, C 1), 3 (deg 1)
+                [np.log(4), 1.0, np.log(2)],        # neighbours 0 (deg 3, C 1/3), 2 (C 1)
+                [np.log(4), 1.0, np.log(2)],
+                [np.log(4), 1 / 3, np.log(2)],      # neighbour 0 only
+                [0.0, 0.0, 0.0]]                    # isolated
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_identity_features_append_neighbor_maxima_before_the_sampled_block(karate):
+    cpu = torch.device("cpu")
+    plain = identity_features(karate, 2, 3, 20, 5, cpu)
+    with_max = identity_features(karate, 2, 3, 20, 5, cpu, neighbor_max=True)
+    n_exact = plain.shape[1] - (len(anonymous_patterns(3)) + 1)
+    assert with_max.shape[1] == plain.shape[1] + 3
+    np.testing.assert_array_equal(with_max[:, :n_exact], plain[:, :n_exact])
+    np.testing.assert_array_equal(with_max[:, n_exact:n_exact + 3], neighbor_max_statistics(karate))
+    np.testing.assert_array_equal(with_max[:, n_exact + 3:], plain[:, n_exact:])  # same walks, same seed
+
+
 # ----------------------------------------------------------------------- estimator
+def test_default_identity_steps_is_the_one_the_airports_experiment_uses():
+    from experiments.airports_irwe import IRWE_PARAMS
+
+    assert IRWE().get_params()["identity_steps"] == IRWE_PARAMS["identity_steps"]
+
+
+def test_neighbor_max_model_is_equivariant_reproducible_and_saved(karate, tmp_path):
+    params = {**SMALL, "aw_length": 0, "neighbor_max": True}
+    model = IRWE(random_state=0, **params).fit(karate)
+    plain = IRWE(random_state=0, **{**params, "neighbor_max": False}).fit(karate)
+    assert model.feature_mean_.shape[0] == plain.feature_mean_.shape[0] + 3
+    assert not np.allclose(model.identity_embeddings_, plain.identity_embeddings_)
+    np.testing.assert_array_equal(IRWE(random_state=0, **params).fit(karate).embeddings_, model.embeddings_)
+    np.testing.assert_array_equal(model.transform(karate), model.embeddings_)
+    g2, perm = permuted(karate)
+    np.testing.assert_allclose(model.transform(g2, part="identity"), model.identity_embeddings_[perm], atol=1e-4)
+    model.save(tmp_path / "m")
+    loaded = IRWE.load(tmp_path / "m")
+    assert loaded.neighbor_max is True
+    np.testing.assert_array_equal(loaded.transform(karate), model.embeddings_)
+
+
 def test_fit_sets_attributes_and_shapes(fitted, karate):
     assert fitted.identity_embeddings_.shape == (34, 8)
     assert fitted.position_embeddings_.shape == (34, 8)
@@ -218,7 +266,7 @@ def test_load_rejects_missing_or_foreign_files(tmp_path, fitted):
 
 @pytest.mark.parametrize("param, value", [("identity_dim", 0), ("walk_length", 1), ("aw_length", 7),
                                           ("feature_scaling", "z"), ("learning_rate", -1.0), ("temperature", 0.0),
-                                          ("epochs", 1.5)])
+                                          ("epochs", 1.5), ("neighbor_max", "yes")])
 def test_invalid_parameters_are_named(param, value, karate):
     with pytest.raises(InvalidParameterError, match=param):
         IRWE(**{**SMALL, param: value}).fit(karate)
