@@ -17,7 +17,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 
 
 @pytest.fixture(scope="module")
-def report():
+def report(shared_root):
     nxg = nx.relabel_nodes(nx.connected_caveman_graph(3, 5), lambda i: ["cat", "dog", "car", "truck", "sun"][i % 5]
                            + ("" if i < 5 else f" {i}"))
     G = ge.as_graph(nxg)

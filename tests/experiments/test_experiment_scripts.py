@@ -20,7 +20,7 @@ FEATURE_SCRIPTS = sorted(set(EXPECTED) | {n for n in available_experiments()
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", FEATURE_SCRIPTS)
-def test_feature_script_budget_test(name, tmp_path, capsys):
+def test_feature_script_budget_test(name, tmp_path, capsys, shared_root):  # the scripts read ../shared data
     assert (experiments_dir() / f"{name}.py").exists(), f"experiments/{name}.py is missing"
     start = time.perf_counter()
     status = run_experiment(name, ["--budget", "test", "--out-dir", str(tmp_path), "--device", "cpu"])
