@@ -67,25 +67,10 @@ def settings(dataset: str, model: str, budget: str, args) -> Dict:
             "valid_every": 0}
 
 
-def parse_overrides(items) -> Dict:
-    """``["k=v", ...]`` -> dict, values parsed as JSON when possible (else kept as strings)."""
-    import json
-
-    out = {}
-    for item in items:
-        key, sep, val = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"--set expects KEY=VALUE, got {item!r}")
-        try:
-            out[key] = json.loads(val)
-        except ValueError:
-            out[key] = val
-    return out
-
-
 def run(args) -> List[Dict]:
     import torch
 
+    from graphemb.commands.kge import parse_key_values
     from graphemb.datasets import load_kg
     from graphemb.kge import evaluate, train
 
@@ -96,7 +81,7 @@ def run(args) -> List[Dict]:
                                  ["umls", "codex-s", "wn18rr", "fb15k-237"])
     models = args.models or MODELS
     seeds = args.seeds or [0]
-    overrides = parse_overrides(args.overrides)
+    overrides = parse_key_values(args.overrides, "--set")
     rows: List[Dict] = []
     for ds in datasets:
         kg = load_kg(ds, args.data_root)

@@ -36,6 +36,20 @@ def one_torch_thread():
 
 
 @pytest.fixture(scope="session")
+def interrupt_at():
+    """``interrupt_at(epoch)``: a training callback that raises SIGINT after that epoch (tests resume)."""
+    import signal
+
+    def make(epoch: int):
+        def callback(record):
+            if record["epoch"] == epoch:
+                signal.raise_signal(signal.SIGINT)
+        return callback
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def random_kg():
     """Factory of small random knowledge graphs: ``random_kg(seed, entities, relations, (train, valid, test))``.
 

@@ -45,7 +45,7 @@ def _cmd_train(args) -> int:
             opts[name] = val
     if args.mixed_precision:
         opts["mixed_precision"] = True
-    opts.update(_parse_options(args.option))
+    opts.update(parse_key_values(args.option, "--option"))
     model_name = args.model or (args.preset.split("/", 1)[-1] if args.preset else "nfe-1")
     sampler = args.negative_sampler
     if sampler == "lemon":
@@ -73,7 +73,7 @@ def _cmd_train(args) -> int:
     return 0
 
 
-def _parse_options(items) -> dict:
+def parse_key_values(items, flag: str) -> dict:
     """``["key=value", ...]`` -> train() keyword arguments (values parsed as JSON when they parse)."""
     from ..errors import InvalidParameterError
 
@@ -81,7 +81,7 @@ def _parse_options(items) -> dict:
     for item in items:
         key, sep, val = item.partition("=")
         if not sep or not key.strip():
-            raise InvalidParameterError(f"--option expects KEY=VALUE, got {item!r}")
+            raise InvalidParameterError(f"{flag} expects KEY=VALUE, got {item!r}")
         try:
             out[key.strip()] = json.loads(val)
         except ValueError:

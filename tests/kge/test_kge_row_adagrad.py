@@ -2,7 +2,6 @@
 
 import json
 import math
-import signal
 
 import numpy as np
 import pytest
@@ -77,20 +76,15 @@ def test_closed_form_transe_step_dispatches_to_row_adagrad():
                                                  generator=torch.Generator().manual_seed(3)).entity)
 
 
-def test_training_learns_and_resumes_exactly(tmp_path, random_kg):
+def test_training_learns_and_resumes_exactly(tmp_path, random_kg, interrupt_at):
     kg = random_kg(2, 30, 4, (200, 20, 20))
     kw = dict(dim=8, epochs=4, batch_size=32, lr=0.05, training="negative", num_negatives=6, shared_negatives=True,
               optimizer="row_adagrad", loss="margin", device="cpu", valid_every=0, random_state=4)
     full = train(kg, "transe", **kw)
     assert full.history_[-1]["loss"] < full.history_[0]["loss"]
     assert np.allclose(np.linalg.norm(full.entity_embeddings_, axis=1), 1.0, atol=1e-5)  # TransE unit norm
-
-    def interrupt(record):
-        if record["epoch"] == 2:
-            signal.raise_signal(signal.SIGINT)
-
     with pytest.raises(KeyboardInterrupt):
-        train(kg, "transe", checkpoint_dir=tmp_path, callback=interrupt, **kw)
+        train(kg, "transe", checkpoint_dir=tmp_path, callback=interrupt_at(2), **kw)
     assert json.loads((tmp_path / "state.json").read_text())["state"]["epoch"] == 2
     resumed = train(kg, "transe", checkpoint_dir=tmp_path, resume=True, **kw)
     np.testing.assert_array_equal(full.entity_embeddings_, resumed.entity_embeddings_)

@@ -1,7 +1,6 @@
 """Training: learning on UMLS, any NegativeSampler, reproducibility, checkpoint/resume, validation."""
 
 import json
-import signal
 
 import numpy as np
 import pytest
@@ -67,19 +66,14 @@ def test_kvsall_softmax_and_reproducibility(random_kg):
 
 
 @pytest.mark.parametrize("training", ["1vsall", "negative"])
-def test_resume_after_signal_equals_uninterrupted(tmp_path, training, random_kg):
+def test_resume_after_signal_equals_uninterrupted(tmp_path, training, random_kg, interrupt_at):
     kg = random_kg(0, 15, 3, (60, 10, 10))
     kw = dict(dim=4, epochs=4, batch_size=16, lr=0.05, device="cpu", random_state=3, training=training,
               lr_decay=0.9, negative_sampler=TailOnlySampler(kg.num_entities, 3) if training == "negative" else None,
               entity_dropout=0.2, relation_dropout=0.1)  # dropout masks must resume from the checkpoint too
     full = train(kg, "nfe-2", **kw)
-
-    def interrupt(record):
-        if record["epoch"] == 2:
-            signal.raise_signal(signal.SIGINT)
-
     with pytest.raises(KeyboardInterrupt):
-        train(kg, "nfe-2", checkpoint_dir=tmp_path, callback=interrupt, **kw)
+        train(kg, "nfe-2", checkpoint_dir=tmp_path, callback=interrupt_at(2), **kw)
     meta = json.loads((tmp_path / "state.json").read_text())
     assert meta["state"]["epoch"] == 2 and meta["reason"].startswith("signal")
     resumed = train(kg, "nfe-2", checkpoint_dir=tmp_path, resume=True, **kw)
