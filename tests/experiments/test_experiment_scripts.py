@@ -35,3 +35,18 @@ def test_feature_script_budget_test(name, tmp_path, capsys, shared_root):  # the
     assert (tmp_path / f"{name}.md").exists()
     # informative only (never asserted): shows up with -rA / in the lead's logs
     print(f"{name}: budget test took {elapsed:.1f} s")
+
+
+@pytest.mark.slow
+def test_lemon_negatives_full_splits_on_validation(tmp_path, capsys, shared_root):
+    """``--full-splits --eval-split valid`` ranks the whole validation split (for choosing settings)."""
+    from graphemb.datasets import load_kg
+
+    status = run_experiment("lemon_negatives", ["--budget", "test", "--out-dir", str(tmp_path), "--device", "cpu",
+                                                "--samplers", "uniform", "--full-splits", "--eval-split", "valid"])
+    assert status == 0, capsys.readouterr().err[-3000:]
+    doc = validate_results(json.loads((tmp_path / "lemon_negatives.json").read_text()), "lemon_negatives.json")
+    kg = load_kg("umls", str(shared_root))
+    assert [r["eval_split"] for r in doc["rows"]] == ["valid"]
+    assert doc["rows"][0]["test_triples"] == len(kg.valid) != len(kg.test)
+    assert doc["rows"][0]["train_triples"] == len(kg.train)
