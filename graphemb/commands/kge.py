@@ -29,17 +29,18 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--test", default=None)
 
 
+#: ``kge train`` flags passed to train() when given (the parser's dest names)
+TRAIN_FLAGS = ("dim", "epochs", "batch_size", "lr", "gamma", "training", "loss", "num_negatives", "lr_decay",
+               "valid_every", "optimizer", "entity_constraint", "regularizer", "regularizer_weight",
+               "entity_dropout", "relation_dropout", "init", "lr_schedule", "early_stopping_patience")
+
+
 def _cmd_train(args) -> int:
     from .. import kge
 
     kg = _load_graph(args)
     opts = {}
-    for name in ("dim", "epochs", "batch_size", "lr", "gamma", "training", "loss", "num_negatives", "lr_decay"):
-        val = getattr(args, name)
-        if val is not None:
-            opts[name] = val
-    for name in ("valid_every", "optimizer", "entity_constraint", "regularizer", "regularizer_weight",
-                 "entity_dropout", "relation_dropout", "init", "lr_schedule", "early_stopping_patience"):
+    for name in TRAIN_FLAGS:
         val = getattr(args, name)
         if val is not None:
             opts[name] = val
