@@ -35,12 +35,17 @@ def bce_all_entities(scores: Tensor, labels: Tensor, label_smoothing: float = 0.
     return F.softplus((1.0 - 2.0 * labels) * scores).sum() / scores.shape[0]
 
 
-def softmax_all_entities(scores: Tensor, labels: Tensor) -> Tensor:
+def softmax_all_entities(scores: Tensor, labels: Tensor, label_smoothing: float = 0.0) -> Tensor:
     r"""Cross-entropy of the softmax over entities against the normalised label distribution.
 
     .. math:: L = -\frac1b\sum_i \sum_e \frac{y_{ie}}{\sum_{e'} y_{ie'}} \log \mathrm{softmax}(s_i)_e
+
+    With ``label_smoothing`` :math:`\epsilon` the target is :math:`(1-\epsilon)\,y/\sum y + \epsilon / N`
+    (Szegedy et al. 2016), as ``torch.nn.functional.cross_entropy(label_smoothing=...)``.
     """
     target = labels / labels.sum(1, keepdim=True).clamp_min(1.0)
+    if label_smoothing:
+        target = target * (1.0 - label_smoothing) + label_smoothing / scores.shape[1]
     return -(target * torch.log_softmax(scores, dim=1)).sum() / scores.shape[0]
 
 
@@ -107,7 +112,7 @@ def all_entity_loss(name: str, scores: Tensor, labels: Tensor, label_smoothing: 
     if name == "bce":
         return bce_all_entities(scores, labels, label_smoothing)
     if name == "softmax":
-        return softmax_all_entities(scores, labels)
+        return softmax_all_entities(scores, labels, label_smoothing)
     raise InvalidParameterError(f"loss must be one of {ALL_ENTITY_LOSSES} for 1vsall/kvsall training, got {name!r}")
 
 

@@ -19,6 +19,21 @@ def test_one_vs_all_equals_label_matrix_forms():
     torch.testing.assert_close(one_vs_all_loss("softmax", scores, targets), softmax_all_entities(scores, labels))
 
 
+def test_label_smoothing_applies_to_both_all_entity_losses():
+    g = torch.Generator().manual_seed(1)
+    scores = torch.randn(4, 7, generator=g, dtype=torch.float64)
+    targets = torch.tensor([2, 0, 6, 2])
+    labels = torch.zeros_like(scores)
+    labels[torch.arange(4), targets] = 1.0
+    eps = 0.1
+    torch.testing.assert_close(softmax_all_entities(scores, labels, eps),
+                               torch.nn.functional.cross_entropy(scores, targets, label_smoothing=eps))
+    smoothed = labels * (1 - eps) + eps / 7
+    manual = torch.nn.functional.binary_cross_entropy_with_logits(scores, smoothed, reduction="sum") / 4
+    torch.testing.assert_close(bce_all_entities(scores, labels, eps), manual)
+    assert not torch.isclose(softmax_all_entities(scores, labels, eps), softmax_all_entities(scores, labels))
+
+
 def test_negative_losses_hand_computed():
     pos, neg = torch.tensor([2.0]), torch.tensor([[1.5, -1.0]])
     # margin 1: max(0, 1 - 2 + 1.5) = 0.5 and max(0, 1 - 2 - 1) = 0 -> mean 0.25
