@@ -49,18 +49,23 @@ def softmax_all_entities(scores: Tensor, labels: Tensor, label_smoothing: float 
     return -(target * torch.log_softmax(scores, dim=1)).sum() / scores.shape[0]
 
 
-def one_vs_all_loss(name: str, scores: Tensor, targets: Tensor) -> Tensor:
+def one_vs_all_loss(name: str, scores: Tensor, targets: Tensor, label_smoothing: float = 0.0) -> Tensor:
     r"""1-vs-all losses with one true entity per row, without building the label matrix.
 
-    ``'bce'`` uses :math:`\mathrm{softplus}(-s) = \mathrm{softplus}(s) - s`, so it equals
-    :func:`bce_all_entities` with one-hot labels; ``'softmax'`` equals
-    :func:`softmax_all_entities`.
+    ``'bce'`` uses :math:`\mathrm{softplus}(-s) = \mathrm{softplus}(s) - s`: with labels
+    :math:`y = (1-\epsilon)\,\mathrm{onehot} + \epsilon/N` the loss is
+    :math:`\sum_e \mathrm{softplus}(s_e) - (1-\epsilon)\,s_t - \frac{\epsilon}{N}\sum_e s_e`, which
+    equals :func:`bce_all_entities`; ``'softmax'`` equals :func:`softmax_all_entities`
+    (``label_smoothing`` :math:`\epsilon` in both).
     """
     rows = torch.arange(len(targets), device=scores.device)
     if name == "bce":
-        return (F.softplus(scores).sum() - scores[rows, targets].sum()) / scores.shape[0]
+        true = scores[rows, targets].sum()
+        if label_smoothing:
+            true = (1.0 - label_smoothing) * true + label_smoothing / scores.shape[1] * scores.sum()
+        return (F.softplus(scores).sum() - true) / scores.shape[0]
     if name == "softmax":
-        return F.cross_entropy(scores, targets)
+        return F.cross_entropy(scores, targets, label_smoothing=label_smoothing)
     raise InvalidParameterError(f"loss must be one of {ALL_ENTITY_LOSSES} for 1vsall training, got {name!r}")
 
 

@@ -325,14 +325,10 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                                                  cfg["adversarial_temperature"])
                     else:
                         scores = module.score_t(batch[:, 0], batch[:, 1]).float()
-                        if cfg["training"] == "1vsall" and not cfg["label_smoothing"]:
-                            loss_val = one_vs_all_loss(cfg["loss"], scores, batch[:, 2])
-                        else:
+                        if cfg["training"] == "1vsall":
+                            loss_val = one_vs_all_loss(cfg["loss"], scores, batch[:, 2], cfg["label_smoothing"])
+                        else:  # kvsall: the label matrix of each query's training tails
                             labels = torch.zeros_like(scores)
-                        if cfg["training"] == "1vsall" and cfg["label_smoothing"]:
-                            labels[torch.arange(len(batch), device=dev), batch[:, 2]] = 1.0
-                            loss_val = all_entity_loss(cfg["loss"], scores, labels, cfg["label_smoothing"])
-                        elif cfg["training"] == "kvsall":
                             starts, ends = kv_indptr[idx], kv_indptr[idx + 1]
                             lens = ends - starts
                             r_ids = torch.repeat_interleave(torch.arange(len(idx), device=dev), lens)

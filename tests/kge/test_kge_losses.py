@@ -32,6 +32,10 @@ def test_label_smoothing_applies_to_both_all_entity_losses():
     manual = torch.nn.functional.binary_cross_entropy_with_logits(scores, smoothed, reduction="sum") / 4
     torch.testing.assert_close(bce_all_entities(scores, labels, eps), manual)
     assert not torch.isclose(softmax_all_entities(scores, labels, eps), softmax_all_entities(scores, labels))
+    # the label-free 1-vs-all forms used in training give the same smoothed losses
+    torch.testing.assert_close(one_vs_all_loss("softmax", scores, targets, eps),
+                               softmax_all_entities(scores, labels, eps))
+    torch.testing.assert_close(one_vs_all_loss("bce", scores, targets, eps), manual)
 
 
 def test_negative_losses_hand_computed():
