@@ -87,6 +87,9 @@ def _worker(rank: int, world_size: int, port: int, backend: str, timeout_s: floa
         result = fn(rank, world_size, *args)
         if rank == 0:
             _save_result(Path(result_dir) / "result", result)
+        # every rank leaves together: a rank tearing down gloo while a peer still holds the
+        # connection can abort ("terminate called without an active exception", SIGABRT)
+        dist.barrier()
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises
         (Path(result_dir) / f"error-{rank}.txt").write_text(traceback.format_exc())
         raise
