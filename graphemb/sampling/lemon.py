@@ -90,7 +90,10 @@ class LemonNegativeSampler(NegativeSampler):
         (clusters only), which hurts RotatE under the self-adversarial loss: hard negatives
         include unseen true triples, and those get the largest weights. UMLS, 3 seeds,
         filtered test MRR (``results/lemon_negatives_umls.md``): TransE uniform 0.583,
-        clusters only 0.607, mix 0.629; RotatE 0.746, 0.598, 0.767.
+        clusters only 0.607, mix 0.629; RotatE 0.746, 0.598, 0.767. On FB15k-237 every share
+        of cluster negatives costs MRR, less as the share falls: TransE, dim 64, 10 epochs on
+        the full training split, seed 0, validation MRR uniform 0.2685, ``uniform_ratio``
+        0.5 0.2591, 0.75 0.2665, 0.9 0.2684.
     corrupt : {'both', 'bernoulli', 'head', 'tail'}
         Which side each negative corrupts: head or tail with probability 1/2, the
         Bernoulli rule of Wang et al. (2014), or always one side.
