@@ -60,8 +60,12 @@ def hardware() -> Dict[str, Any]:
     except OSError:
         pass
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    try:  # load when the figures are written: timings taken beside other jobs are noisy
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
     return {"cpu": cpu, "cores": os.cpu_count(), "gpu": gpu, "torch": torch.__version__,
-            "python": platform.python_version()}
+            "python": platform.python_version(), "load_avg_1_5_15min": load}
 
 
 def peak_rss_mb() -> float:
@@ -110,12 +114,20 @@ def _fmt(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+def _load_text(hw: Dict[str, Any]) -> str:
+    load = hw.get("load_avg_1_5_15min")
+    if not load:
+        return ""
+    return f"; load average {load[0]} / {load[1]} / {load[2]} (1 / 5 / 15 min) when written"
+
+
 def markdown_table(doc: Dict[str, Any]) -> str:
     """Markdown rendering of a results document."""
     cols = doc["columns"]
     lines = [f"## {doc['title']}", "",
              f"budget `{doc['budget']}`, seeds {doc['seeds']}, {doc['time_s']:.1f} s on "
-             f"{doc['hardware']['cpu']} ({doc['hardware']['cores']} cores, GPU: {doc['hardware']['gpu']})", ""]
+             f"{doc['hardware']['cpu']} ({doc['hardware']['cores']} cores, GPU: {doc['hardware']['gpu']})"
+             + _load_text(doc['hardware']), ""]
     lines.append("| " + " | ".join(cols) + " |")
     lines.append("|" + "---|" * len(cols))
     for r in doc["rows"]:

@@ -213,7 +213,6 @@ def _write(args, rows, start, partial: bool) -> None:
         "train triples filtered, anchor on the kept entity; 'lemon' mixes uniform negatives at uniform_ratio "
         f"{'0.5 (default)' if args.lemon_uniform_ratio is None else args.lemon_uniform_ratio}, 'lemon-hard' "
         "draws every negative from the clusters (uniform_ratio 0, the reference code).",
-        "Timings measured on a shared 2-core CPU while other jobs ran: noisy.",
     ] + (["PARTIAL: written while the run was still going; later rows missing."] if partial else [])
     seeds = args.seeds or ([0] if args.budget == "test" else [0, 1, 2])
     path = write_results(args.name, "LEMON vs uniform vs Bernoulli negative sampling", rows, out_dir=args.out_dir,

@@ -126,3 +126,14 @@ def test_summary_files_get_ordinary_permissions(results):
     finally:
         os.umask(mask)
     assert (md.stat().st_mode & 0o777) == 0o644 and (page.stat().st_mode & 0o777) == 0o644
+
+
+def test_results_record_the_load_they_were_measured_under(tmp_path, monkeypatch):
+    monkeypatch.setattr("os.getloadavg", lambda: (1.234, 0.5, 2.0))
+    path = write_results("loaded", "L", [{"a": 1}], out_dir=str(tmp_path), budget="test")
+    doc = json.loads(path.read_text())
+    assert doc["hardware"]["load_avg_1_5_15min"] == [1.23, 0.5, 2.0]
+    assert "load average 1.23 / 0.5 / 2.0 (1 / 5 / 15 min)" in path.with_suffix(".md").read_text()
+    del doc["hardware"]["load_avg_1_5_15min"]  # documents written before the field existed still render
+    from experiments.common import markdown_table
+    assert "load average" not in markdown_table(doc)
