@@ -96,7 +96,10 @@ class LemonNegativeSampler(NegativeSampler):
         0.5 0.2591, 0.75 0.2665, 0.9 0.2684.
     corrupt : {'both', 'bernoulli', 'head', 'tail'}
         Which side each negative corrupts: head or tail with probability 1/2, the
-        Bernoulli rule of Wang et al. (2014), or always one side.
+        Bernoulli rule of Wang et al. (2014), or always one side. The Bernoulli rule does not
+        rescue the cluster negatives on FB15k-237: TransE, dim 64, 10 epochs on the full
+        training split, seed 0, validation MRR uniform 0.2685, Bernoulli 0.2782, LEMON with
+        ``corrupt='bernoulli'`` 0.2680.
     filtered : bool
         Redraw negatives that are known true triples of ``filter_splits`` (default
         ``('train',)``, as in the reference code: validation/test triples are not seen).
