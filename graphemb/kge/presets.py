@@ -74,8 +74,9 @@ PRESETS.update({
     # LibKGE-style embedding dropout 0.08/0.05 gave 0.443 and the reference's BCE at lr 0.001, batch 256, 50
     # epochs 0.348 (both seed 0); variations of this preset (seed 0): N3 0.003 0.446, 50 epochs
     # decayed 0.95 0.458, label smoothing 0.1 0.445, batch 512 0.450, batch 2048 0.455, Xavier-normal init
-    # 0.454, lr 0.02 decayed 0.9 0.454, D=1024 0.454 (50 epochs decayed 0.95: 0.458), k-vs-all 0.408 (150
-    # epochs decayed 0.985: 0.442), Adagrad lr 0.1 0.432; NFE-2 0.446 and NFE-3 0.390 with these settings
+    # 0.454, lr 0.02 decayed 0.9 0.454, D=1024 0.454 (50 epochs decayed 0.95: 0.4574 +- 0.0009 over seeds
+    # 0-2), k-vs-all 0.408 (150 epochs decayed 0.985: 0.442), Adagrad lr 0.1 0.432, cosine schedule over 40
+    # epochs 0.457; NFE-2 0.446, NFE-3 0.390 and NFE without uncertainty 0.456 with these settings
     "codex-s/nfe-1": _cpu(512, 30, 2.0, 1024, 0.01, 0.93, loss="softmax", valid_every=2),
     "codex-s/nfe-2": _cpu(128, 12, 2.0, 512, 0.005, 1.0, loss="softmax", valid_every=4),
     "codex-s/nfe-3": _cpu(128, 12, 4.0, 512, 0.005, 1.0, loss="softmax", valid_every=4),
