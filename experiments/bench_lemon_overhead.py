@@ -38,8 +38,9 @@ from graphemb.sampling.base import NegativeSampler  # noqa: E402
 
 SETTINGS = {  # dim, batch size, negatives, epochs per measurement, repeats, encode datasets
     "test": dict(dataset="umls", dim=16, batch_size=512, num_negatives=8, repeats=1, encode=["umls"]),
-    # whole training split: on 10% of it (3 s epochs) the epoch-time ratio swung from 0.72 to 1.17 between
-    # runs on an idle machine, while LEMON's extra sampling time stayed at 4-5% of an epoch
+    # whole training split: on 10% of it (3 s epochs) the median epoch-time ratio was 0.72 in one run and
+    # 1.15 in another on an idle machine (1.06 and 1.11 on the whole split), while LEMON's extra sampling
+    # time stayed at 4-5% of an epoch
     "small": dict(dataset="fb15k-237", dim=128, batch_size=1024, num_negatives=64, repeats=3,
                   encode=["fb15k-237", "wn18rr"], train_subset=None),
     "full": dict(dataset="fb15k-237", dim=500, batch_size=1024, num_negatives=256, repeats=3,
