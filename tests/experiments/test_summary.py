@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from experiments.common import write_results
+from experiments.common import markdown_table, write_results
 from experiments.summary import ResultsSchemaError, build_summary, summary_html, validate_results
 from graphemb.cli import main as cli_main
 
@@ -135,5 +135,4 @@ def test_results_record_the_load_they_were_measured_under(tmp_path, monkeypatch)
     assert doc["hardware"]["load_avg_1_5_15min"] == [1.23, 0.5, 2.0]
     assert "load average 1.23 / 0.5 / 2.0 (1 / 5 / 15 min)" in path.with_suffix(".md").read_text()
     del doc["hardware"]["load_avg_1_5_15min"]  # documents written before the field existed still render
-    from experiments.common import markdown_table
     assert "load average" not in markdown_table(doc)
