@@ -267,6 +267,33 @@ def test_errors():
         make(kg)
 
 
+def test_default_text_field_is_the_name_and_description_needs_auto():
+    kg, group = crafted_kg()
+    # names carry the groups; descriptions split the entities another way (by position in the vocabulary)
+    names = kg.entity_text["name"]
+    other = ["red ink pen" if i % 2 else "blue glass jar" for i in range(kg.num_entities)]
+    kg.entity_text = {"name": names, "description": other}
+    s = make(kg)
+    assert s.text_field == "name" and s.text_field_ == "name"
+    assert all(len(set(group[s.labels_ == c])) == 1 for c in range(3))
+    both = make(kg, text_field="auto")
+    assert both.text_field_ == "auto"
+    assert not all(len(set(group[both.labels_ == c])) == 1 for c in range(3))
+    only = make(kg, text_field="description", n_clusters=2)
+    assert set(only.labels_[::2].tolist()) != set(only.labels_[1::2].tolist())
+
+
+def test_default_text_field_falls_back_to_auto_without_names(caplog):
+    kg, group = crafted_kg()
+    kg.entity_text = {"description": kg.entity_text["name"]}
+    with caplog.at_level("INFO", logger="graphemb.sampling.lemon"):
+        s = make(kg)
+    assert s.text_field_ == "auto" and "no 'name' text field" in caplog.text
+    assert all(len(set(group[s.labels_ == c])) == 1 for c in range(3))
+    with pytest.raises(InvalidParameterError, match="not available"):
+        make(kg, text_field="gloss")
+
+
 def test_precomputed_embeddings_with_missing_rows():
     kg, group = crafted_kg()
     emb = np.eye(3, dtype=np.float32)[group] + 0.01 * np.arange(len(group))[:, None]
