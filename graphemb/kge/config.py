@@ -20,7 +20,7 @@ DEFAULTS: Dict[str, Any] = {
     "valid_every": 1, "early_stopping_patience": None, "keep_best": True, "eval_batch_size": 256,
     "mixed_precision": False, "checkpoint_every": 1, "interaction_kwargs": None, "shared_negatives": False,
     "init": "default", "entity_dropout": 0.0, "relation_dropout": 0.0, "lr_plateau_factor": 0.5,
-    "lr_plateau_patience": 5, "entity_constraint": "auto",
+    "lr_plateau_patience": 5, "entity_constraint": "auto", "ema_decay": None,
 }
 
 #: models whose entity rows are kept at unit L2 norm by default (``entity_constraint='auto'``):
@@ -87,6 +87,8 @@ def resolve_config(model: str, preset: Optional[str] = None, **given: Any) -> Di
     if cfg["regularizer"] == "dura" and name not in ("distmult", "complex"):
         raise InvalidParameterError(f"regularizer='dura' is defined for bilinear models (distmult, complex), "
                                     f"not {name!r}; use 'n3'")
+    cfg["ema_decay"] = check_float(cfg["ema_decay"], "ema_decay", min_value=0.0, max_value=1.0,
+                                   min_inclusive=False, max_inclusive=False, allow_none=True)
     cfg["regularizer_weight"] = check_float(cfg["regularizer_weight"], "regularizer_weight", min_value=0.0)
     cfg["label_smoothing"] = check_float(cfg["label_smoothing"], "label_smoothing", min_value=0.0, max_value=1.0)
     cfg["margin"] = check_float(cfg["margin"], "margin", min_value=0.0)

@@ -153,6 +153,9 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         in validations), ``shared_negatives`` (negative training
         with uniform negatives drawn once per batch and shared by its positives, scored by
         matrix products: much faster, see :func:`graphemb.kge.shared_negatives.shared_negative_scores`),
+        ``ema_decay`` (Polyak averaging: keep an exponential moving average of the
+        parameters, updated after every step with this decay, e.g. 0.995; validation, the kept
+        best model and the returned model use the average; see :func:`_ema_update`),
         ``entity_constraint`` ('auto', 'none', 'unit_norm': entity rows rescaled to unit L2 norm at
         initialisation and after every step, the touched rows on the row-gathered path, else all; 'auto'
         is 'unit_norm' for TransE as in Bordes et al. 2013 and PyKEEN, 'none' for other models).
@@ -241,9 +244,13 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
     state: Dict[str, Any] = {"epoch": 0, "batch": 0, "perm": None, "history": [], "best_mrr": None,
                              "best_epoch": None, "bad_validations": 0, "stopped_early": False}
     best_params: Optional[Dict[str, torch.Tensor]] = None
+    ema: Optional[Dict[str, torch.Tensor]] = None
+    if cfg["ema_decay"] is not None:
+        ema = {"entity": module.entity.detach().clone(), "relation": module.relation.detach().clone()}
     if resume and ckpt.has_checkpoint(checkpoint_dir):
         tensors, meta = ckpt.load_checkpoint(checkpoint_dir, dev)
         meta["config"].setdefault("entity_constraint", "none")  # checkpoints older than the option
+        meta["config"].setdefault("ema_decay", None)
         same = {k: v for k, v in meta["config"].items() if k != "epochs"}
         if same != {k: v for k, v in _jsonable(cfg).items() if k != "epochs"}:
             raise CheckpointError(f"{checkpoint_dir}: the checkpoint was written with different settings; "
@@ -260,6 +267,8 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         state["perm"] = tensors["perm"].to(dev) if "perm" in tensors else None
         if "best.entity" in tensors:
             best_params = {"entity": tensors["best.entity"], "relation": tensors["best.relation"]}
+        if ema is not None:
+            ema = {"entity": tensors["ema.entity"].clone(), "relation": tensors["ema.relation"].clone()}
         logger.info("resumed from %s at epoch %d batch %d", checkpoint_dir, state["epoch"], state["batch"])
     elif resume:
         logger.warning("resume=True but %s holds no checkpoint yet: training starts from epoch 0", checkpoint_dir)
@@ -276,6 +285,8 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
             tensors["perm"] = state["perm"]
         if best_params is not None:
             tensors["best.entity"], tensors["best.relation"] = best_params["entity"], best_params["relation"]
+        if ema is not None:
+            tensors["ema.entity"], tensors["ema.relation"] = ema["entity"], ema["relation"]
         meta_state = {k: v for k, v in state.items() if k != "perm"}
         ckpt.save_checkpoint(checkpoint_dir, tensors, {"config": _jsonable(cfg), "optimizer": opt_meta,
                                                        "scheduler": scheduler.state_dict(), "state": meta_state,
@@ -349,6 +360,8 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                     optimizer.step()
                     if unit_norm:  # every row, as PyKEEN's post_parameter_update (Adam moves untouched rows too)
                         normalize_rows_(module.entity.data)
+                if ema is not None:
+                    _ema_update(ema, module, cfg["ema_decay"])
                 state["loss_sum"] += float(loss_val.detach()) * len(idx)
                 state["batch"] += 1
             if cfg["lr_schedule"] != "plateau":
@@ -363,15 +376,17 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                       "time_s": time.perf_counter() - t0, "lr": optimizer.param_groups[0]["lr"]}
             state["perm"], state["batch"] = None, 0
             if valid_index is not None and state["epoch"] % cfg["valid_every"] == 0:
-                res = evaluate(module, kg.valid, valid_index, batch_size=cfg["eval_batch_size"])
+                with _swapped_in(module, ema):
+                    res = evaluate(module, kg.valid, valid_index, batch_size=cfg["eval_batch_size"])
+                    best_candidate = {"entity": module.entity.detach().clone(),
+                                      "relation": module.relation.detach().clone()} if cfg["keep_best"] else None
                 record["valid_mrr"] = res.mrr
                 if cfg["lr_schedule"] == "plateau":
                     scheduler.step(res.mrr)
                 if state["best_mrr"] is None or res.mrr > state["best_mrr"]:
                     state["best_mrr"], state["best_epoch"], state["bad_validations"] = res.mrr, state["epoch"], 0
                     if cfg["keep_best"]:
-                        best_params = {"entity": module.entity.detach().clone(),
-                                       "relation": module.relation.detach().clone()}
+                        best_params = best_candidate
                 else:
                     state["bad_validations"] += 1
                     pat = cfg["early_stopping_patience"]
@@ -386,6 +401,10 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                                                or state["epoch"] == cfg["epochs"] or state["stopped_early"]):
                 save("epoch")
     bar.close()
+    if ema is not None:  # the returned model is the average (or the best average, below)
+        with torch.no_grad():
+            module.entity.copy_(ema["entity"])
+            module.relation.copy_(ema["relation"])
     if cfg["keep_best"] and best_params is not None:
         with torch.no_grad():
             module.entity.copy_(best_params["entity"])
@@ -395,6 +414,35 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
     return KGE(module, kg.entities, kg.relations, config=_jsonable(cfg), history=state["history"],
                known_triples=kg.all_triples(),
                best={"valid_mrr": state["best_mrr"], "epoch": state["best_epoch"]})
+
+
+def _ema_update(ema: Dict[str, torch.Tensor], module, decay: float) -> None:
+    """``ema <- decay * ema + (1 - decay) * params``: Polyak averaging of the iterates (Polyak and
+    Juditsky, "Acceleration of stochastic approximation by averaging", SIAM J. Control Optim. 1992),
+    in its exponential form. Every row is averaged after every step, a cost of one pass over the
+    parameters per step, small next to 1-vs-all scoring but not next to a sampled-negative step on a
+    large graph."""
+    with torch.no_grad():
+        ema["entity"].lerp_(module.entity.detach(), 1.0 - decay)
+        ema["relation"].lerp_(module.relation.detach(), 1.0 - decay)
+
+
+@contextlib.contextmanager
+def _swapped_in(module, params: Optional[Dict[str, torch.Tensor]]):
+    """Temporarily load ``params`` (the moving average) into ``module``; a no-op for ``None``."""
+    if params is None:
+        yield
+        return
+    with torch.no_grad():
+        saved = {"entity": module.entity.detach().clone(), "relation": module.relation.detach().clone()}
+        module.entity.copy_(params["entity"])
+        module.relation.copy_(params["relation"])
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            module.entity.copy_(saved["entity"])
+            module.relation.copy_(saved["relation"])
 
 
 def _jsonable(cfg: Dict[str, Any]) -> Dict[str, Any]:

@@ -131,3 +131,24 @@ def test_cuda_mixed_precision_trains(random_kg):
     m = train(kg, "nfe-1", dim=8, epochs=2, batch_size=16, device="cuda", mixed_precision=True)
     assert m.module.entity.device.type == "cuda"
     assert np.isfinite(m.history_[-1]["loss"])
+
+
+def test_ema_decay_returns_the_moving_average_and_resumes_exactly(tmp_path, random_kg, interrupt_at):
+    kg = random_kg(0, 15, 3, (60, 10, 10))
+    one_step = dict(dim=4, batch_size=1000, lr=0.05, device="cpu", random_state=3, valid_every=0)
+    init = train(kg, "nfe-1", epochs=0, **one_step)
+    plain = train(kg, "nfe-1", epochs=1, **one_step)
+    avg = train(kg, "nfe-1", epochs=1, ema_decay=0.75, **one_step)
+    # one step (a batch holds every reciprocal row): average = 0.75 * initial + 0.25 * after the step
+    np.testing.assert_allclose(avg.entity_embeddings_, 0.75 * init.entity_embeddings_ + 0.25 * plain.entity_embeddings_,
+                               rtol=1e-5, atol=1e-6)
+    assert not np.allclose(avg.entity_embeddings_, plain.entity_embeddings_)
+    kw = dict(dim=4, epochs=4, batch_size=16, lr=0.05, device="cpu", random_state=3, ema_decay=0.9, valid_every=1)
+    full = train(kg, "nfe-1", **kw)
+    with pytest.raises(KeyboardInterrupt):
+        train(kg, "nfe-1", checkpoint_dir=tmp_path, callback=interrupt_at(2), **kw)
+    resumed = train(kg, "nfe-1", checkpoint_dir=tmp_path, resume=True, **kw)
+    np.testing.assert_array_equal(full.entity_embeddings_, resumed.entity_embeddings_)
+    assert [h.get("valid_mrr") for h in full.history_] == [h.get("valid_mrr") for h in resumed.history_]
+    with pytest.raises(InvalidParameterError, match="ema_decay"):
+        train(kg, "nfe-1", ema_decay=1.0, **one_step)
