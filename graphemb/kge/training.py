@@ -376,17 +376,17 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                       "time_s": time.perf_counter() - t0, "lr": optimizer.param_groups[0]["lr"]}
             state["perm"], state["batch"] = None, 0
             if valid_index is not None and state["epoch"] % cfg["valid_every"] == 0:
-                with _swapped_in(module, ema):
+                with _swapped_in(module, ema):  # with ema_decay, the average is validated and kept
                     res = evaluate(module, kg.valid, valid_index, batch_size=cfg["eval_batch_size"])
-                    best_candidate = {"entity": module.entity.detach().clone(),
-                                      "relation": module.relation.detach().clone()} if cfg["keep_best"] else None
+                    improved = state["best_mrr"] is None or res.mrr > state["best_mrr"]
+                    if improved and cfg["keep_best"]:
+                        best_params = {"entity": module.entity.detach().clone(),
+                                       "relation": module.relation.detach().clone()}
                 record["valid_mrr"] = res.mrr
                 if cfg["lr_schedule"] == "plateau":
                     scheduler.step(res.mrr)
-                if state["best_mrr"] is None or res.mrr > state["best_mrr"]:
+                if improved:
                     state["best_mrr"], state["best_epoch"], state["bad_validations"] = res.mrr, state["epoch"], 0
-                    if cfg["keep_best"]:
-                        best_params = best_candidate
                 else:
                     state["bad_validations"] += 1
                     pat = cfg["early_stopping_patience"]
