@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import logging
 import os
 import socket
 import tempfile
@@ -37,6 +38,7 @@ import torch.multiprocessing as mp
 from ..errors import GraphembError, InvalidParameterError
 from ..utils.validation import check_int
 
+logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 300
 
 
@@ -90,6 +92,7 @@ def _worker(rank: int, world_size: int, port: int, backend: str, timeout_s: floa
         # every rank leaves together: a rank tearing down gloo while a peer still holds the
         # connection can abort ("terminate called without an active exception", SIGABRT)
         dist.barrier()
+        (Path(result_dir) / f"done-{rank}").write_text("")  # fn and the final barrier completed
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises
         (Path(result_dir) / f"error-{rank}.txt").write_text(traceback.format_exc())
         raise
@@ -153,6 +156,12 @@ def spawn(fn: Callable, nproc: int, args: tuple = (), *, backend: Optional[str] 
                 pass
         except Exception as exc:  # a rank died or raised
             errors = sorted(Path(tmp).glob("error-*.txt"))
+            done = all((Path(tmp) / f"done-{r}").exists() for r in range(nproc))
+            if done and not errors and (Path(tmp) / "result.json").exists():
+                # every rank finished fn and the final barrier; a process died tearing gloo down
+                # afterwards, which loses nothing
+                logger.warning("a process died after the job completed (%s); its result is complete", exc)
+                return _load_result(Path(tmp) / "result")
             detail = "\n".join(f"--- {p.stem} ---\n{p.read_text()}" for p in errors) or str(exc)
             raise DistributedError(f"distributed job failed:\n{detail}") from None
         return _load_result(Path(tmp) / "result")

@@ -91,3 +91,24 @@ def test_scale_model_formulas():
     assert k.memory_bytes == 4 * (100 * 64 + 10 * 64) * 4 + 3 * 100 * 100 * 4
     rows = projection_table()
     assert rows[0]["ranks"] == 1 and rows[-1]["memory_bytes"] < rows[0]["memory_bytes"]
+
+
+def _abort_after_return(rank, world):
+    """Rank 1 dies (SIGABRT) while the process exits, after the job and its final barrier completed."""
+    if rank == 1:
+        import os
+        import threading
+
+        # non-daemon, so it outlives the worker: it aborts once the main thread has finished, i.e. after
+        # the worker returned, passed the final barrier and wrote its done-marker
+        threading.Thread(target=lambda: (threading.main_thread().join(), os.abort())).start()
+    return {"rank": rank, "value": np.arange(3)}
+
+
+def test_abort_in_teardown_after_completion_keeps_the_result(caplog):
+    from graphemb.distributed.launch import spawn
+
+    with caplog.at_level("WARNING", logger="graphemb.distributed.launch"):
+        out = spawn(_abort_after_return, 2)
+    assert out["rank"] == 0 and out["value"].tolist() == [0, 1, 2]
+    assert "died after the job completed" in caplog.text
