@@ -87,8 +87,10 @@ def _extra(p) -> None:
     p.add_argument("--encoder", default="minilm", help="LEMON text encoder (minilm, tfidf, hashing)")
     p.add_argument("--lemon-clusters", type=int, default=15)
     p.add_argument("--lemon-nearest", type=int, default=3)
-    p.add_argument("--lemon-text-field", default=None,
-                   help="LEMON entity text field (default: the sampler's default, 'name'; 'auto': name + description)")
+    from graphemb.sampling.lemon import DEFAULT_TEXT_FIELD
+
+    p.add_argument("--lemon-text-field", default=DEFAULT_TEXT_FIELD,
+                   help=f"LEMON entity text field (default {DEFAULT_TEXT_FIELD}; 'auto': name + description)")
     p.add_argument("--baseline-impl", choices=["auto", "peer", "lemon-uniform"], default="auto")
     p.add_argument("--name", default="lemon_negatives")
     p.add_argument("--epochs", type=int, default=None, help="override the budget's epochs")
@@ -158,9 +160,8 @@ def run(args) -> List[dict]:
         k = cfg.pop("num_negatives")
         models = args.models or (SMALL_MODELS[ds] if args.budget == "small" else DEFAULT_MODELS[args.budget])
         lemon_kwargs = dict(encoder=args.encoder, n_clusters=min(args.lemon_clusters, kg.num_entities),
-                            n_nearest_clusters=args.lemon_nearest, random_state=0, device=args.device)
-        if getattr(args, "lemon_text_field", None):
-            lemon_kwargs["text_field"] = args.lemon_text_field
+                            n_nearest_clusters=args.lemon_nearest, text_field=args.lemon_text_field,
+                            random_state=0, device=args.device)
         samplers, fit_s = {}, {}
         for name in args.samplers:
             with Timer() as t:
@@ -221,11 +222,10 @@ def _write(args, rows, start, partial: bool) -> None:
     cols = ["dataset", "model", "sampler", "mrr_mean", "mrr_std", "hits10_mean", "hits10_std", "epoch_s",
             "sampler_fit_s", "lemon_share", "mrr_per_seed", "dim", "epochs", "negatives", "train_triples",
             "test_triples", "eval_split"]
-    text_field = getattr(args, "lemon_text_field", None) or "name"
     notes = sorted(set(args.notes)) + [
         "Same epochs/dim/lr/batch/negatives/seeds for every sampler of a (dataset, model); self-adversarial loss "
         "(temperature 1), gamma 6 for TransE/RotatE, TransE entities unconstrained (as in the RotatE code); filtered (train+valid+test) ranking, realistic ties.",
-        f"LEMON defaults: encoder {args.encoder}, text field {text_field!r}, PCA 2, "
+        f"LEMON defaults: encoder {args.encoder}, text field {args.lemon_text_field!r}, PCA 2, "
         f"{args.lemon_clusters} clusters, {args.lemon_nearest} nearest, no similarity threshold, "
         "train triples filtered, anchor on the kept entity; 'lemon' mixes uniform negatives at uniform_ratio "
         f"{'0.5 (default)' if args.lemon_uniform_ratio is None else args.lemon_uniform_ratio}, 'lemon-hard' "

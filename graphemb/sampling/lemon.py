@@ -43,6 +43,8 @@ CORRUPT_MODES = ("both", "bernoulli", "head", "tail")
 ANCHORS = ("kept", "replaced")
 #: default share of uniform negatives mixed with the cluster negatives (see the class docstring)
 DEFAULT_UNIFORM_RATIO = 0.5
+#: default entity text field: the names, as the reference code encodes (see the class docstring)
+DEFAULT_TEXT_FIELD = "name"
 #: uniform redraw rounds after the pool rounds, before the exact draw from the complement
 UNIFORM_ROUNDS = 3
 
@@ -154,7 +156,8 @@ class LemonNegativeSampler(NegativeSampler):
     torch.Size([4, 8, 3])
     """
 
-    def __init__(self, kg: KnowledgeGraph, num_negatives: int = 1, *, encoder="minilm", text_field: str = "name",
+    def __init__(self, kg: KnowledgeGraph, num_negatives: int = 1, *, encoder="minilm",
+                 text_field: str = DEFAULT_TEXT_FIELD,
                  n_components: Optional[int] = 2, n_clusters: int = 15, n_nearest_clusters: int = 3,
                  similarity_threshold: Optional[float] = None, anchor: str = "kept",
                  uniform_ratio: float = DEFAULT_UNIFORM_RATIO, corrupt: str = "both", filtered: bool = True,
@@ -237,7 +240,7 @@ class LemonNegativeSampler(NegativeSampler):
         kg, E = self.kg, self.kg.num_entities
         t0 = time.perf_counter()
         self.text_field_ = self.text_field
-        if self.text_field == "name" and "name" not in kg.entity_text and self.embeddings is None:
+        if self.text_field == DEFAULT_TEXT_FIELD and "name" not in kg.entity_text and self.embeddings is None:
             logger.info("LEMON: %r has no 'name' text field; encoding text_field='auto' (%s)", kg.name,
                         sorted(kg.entity_text))
             self.text_field_ = "auto"
@@ -431,8 +434,8 @@ def add_lemon_arguments(parser) -> None:
     g.add_argument("--lemon-threshold", type=float, default=None, help="cosine similarity threshold (default off)")
     g.add_argument("--lemon-anchor", choices=ANCHORS, default="kept", help="cluster of the kept or replaced entity")
     g.add_argument("--lemon-encoder", default="minilm", help="text encoder: minilm, tfidf or hashing")
-    g.add_argument("--lemon-text-field", default="name",
-                   help="entity text field (default name; auto: name, description)")
+    g.add_argument("--lemon-text-field", default=DEFAULT_TEXT_FIELD,
+                   help=f"entity text field (default {DEFAULT_TEXT_FIELD}; auto: name, description)")
     g.add_argument("--lemon-uniform-ratio", type=float, default=DEFAULT_UNIFORM_RATIO,
                    help=f"share of uniform negatives mixed in (default {DEFAULT_UNIFORM_RATIO}; 0 = clusters only, "
                         "as the reference code)")

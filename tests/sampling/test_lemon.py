@@ -269,7 +269,7 @@ def test_errors():
 
 def test_default_text_field_is_the_name_and_description_needs_auto():
     kg, group = crafted_kg()
-    # names carry the groups; descriptions split the entities another way (by position in the vocabulary)
+    # names carry the groups; descriptions split the entities another way (even vs odd entity id)
     names = kg.entity_text["name"]
     other = ["red ink pen" if i % 2 else "blue glass jar" for i in range(kg.num_entities)]
     kg.entity_text = {"name": names, "description": other}
