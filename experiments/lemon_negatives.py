@@ -53,7 +53,7 @@ import numpy as np  # noqa: E402
 
 from experiments.common import Timer, parse_args, write_results  # noqa: E402
 
-SAMPLERS = ("uniform", "bernoulli", "lemon", "lemon-hard", "lemon-replaced", "lemon-bernoulli")
+SAMPLERS = ("uniform", "bernoulli", "lemon", "lemon-hard", "lemon-replaced", "lemon-bernoulli", "lemon-lift")
 MODEL_GAMMA = {"transe": 6.0, "rotate": 6.0, "distmult": 0.0, "complex": 0.0}
 #: TransE without graphemb's unit-norm entity constraint, as in the RotatE code that LEMON forks: with
 #: unit-norm entities every distance stays near 2 + |r| < gamma, so the self-adversarial loss cannot push
@@ -99,6 +99,10 @@ def _extra(p) -> None:
     p.add_argument("--full-splits", action="store_true",
                    help="train on the whole training split and test on the whole test split (the small "
                         "budget otherwise uses fixed random subsets of WN18RR and FB15k-237)")
+    p.add_argument("--lemon-min-pool-lift", type=float, default=2.0,
+                   help="min_pool_lift of 'lemon-lift' (default 2): cluster negatives only for (relation, side) "
+                        "pairs whose pool holds the training answers at least this many times more often than "
+                        "uniform")
     p.add_argument("--lemon-uniform-ratio", type=float, default=None,
                    help="share of uniform negatives for 'lemon' / 'lemon-replaced' (default: the sampler's default)")
 
@@ -174,7 +178,8 @@ def run(args) -> List[dict]:
                     if name == "lemon-hard":
                         ratio = {"uniform_ratio": 0.0}
                     side = "bernoulli" if name == "lemon-bernoulli" else "both"
-                    samplers[name] = LemonNegativeSampler(kg, k, anchor=anchor, corrupt=side, **ratio,
+                    lift = {"min_pool_lift": args.lemon_min_pool_lift} if name == "lemon-lift" else {}
+                    samplers[name] = LemonNegativeSampler(kg, k, anchor=anchor, corrupt=side, **ratio, **lift,
                                                           **lemon_kwargs).fit()
             fit_s[name] = t.seconds
         for model in models:
@@ -229,7 +234,8 @@ def _write(args, rows, start, partial: bool) -> None:
         f"{args.lemon_clusters} clusters, {args.lemon_nearest} nearest, no similarity threshold, "
         "train triples filtered, anchor on the kept entity; 'lemon' mixes uniform negatives at uniform_ratio "
         f"{'0.5 (default)' if args.lemon_uniform_ratio is None else args.lemon_uniform_ratio}, 'lemon-hard' "
-        "draws every negative from the clusters (uniform_ratio 0, the reference code).",
+        "draws every negative from the clusters (uniform_ratio 0, the reference code), 'lemon-lift' is 'lemon' "
+        f"with min_pool_lift={args.lemon_min_pool_lift} (uniform negatives for the other (relation, side) pairs).",
     ] + (["PARTIAL: written while the run was still going; later rows missing."] if partial else [])
     seeds = args.seeds or ([0] if args.budget == "test" else [0, 1, 2])
     path = write_results(args.name, "LEMON vs uniform vs Bernoulli negative sampling", rows, out_dir=args.out_dir,

@@ -123,6 +123,22 @@ class LemonNegativeSampler(NegativeSampler):
     filtered : bool
         Redraw negatives that are known true triples of ``filter_splits`` (default
         ``('train',)``, as in the reference code: validation/test triples are not seen).
+    min_pool_lift : float or None
+        Draw cluster negatives only for the (relation, side) pairs whose *pool lift* reaches
+        this; the other rows' negatives are uniform (counted in ``stats_['uniform_gated']``).
+        The pool lift of a relation's tail (head) side is, over its training triples, the share
+        whose true tail (head) lies in the pool of the kept entity, divided by the mean share
+        of all entities a pool holds (``pool_lift_``, shape ``(n_relations, 2)``): 1 means the
+        pool holds that slot's answers as often as a uniform draw would, so its negatives are no
+        harder than uniform ones (a person's name-neighbours as candidate countries). Needs
+        ``anchor='kept'``. Default ``None`` (off): on UMLS the clusters help even where the
+        lift is low. Validation MRR (dim 64, 32 negatives, self-adversarial loss, seed 0; FB15k-237
+        10 epochs on the full training split, UMLS 25 epochs and 3 seeds), uniform / default /
+        ``min_pool_lift`` 1 / 2: FB15k-237 TransE 0.2685 / 0.2680 / 0.2699 / 0.2718, RotatE 0.2724 /
+        0.2700 / 0.2710 / 0.2758; UMLS TransE 0.601 / 0.658 / 0.645 / 0.603, RotatE 0.749 / 0.755 /
+        0.751 / 0.747. Lift 2 keeps the clusters for 35% of FB15k-237's training triples (193
+        of 474 relation sides), 16% of UMLS's and 93% of WN18RR's, whose relations all sit near
+        lift 2.2, so the gate changes little there.
     clustering : {'auto', 'kmeans', 'minibatch', 'torch'}
         See :func:`graphemb.sampling.clustering.kmeans`.
     embeddings : array (n_entities, d), optional
@@ -144,7 +160,9 @@ class LemonNegativeSampler(NegativeSampler):
     nearest_clusters_ : ndarray (n_entities, m)
     reduced_embeddings_ : ndarray (n_entities, n_components), PCA of the encodings (0: no text)
     stats_ : dict, running counts of negatives by origin (``lemon``, ``uniform_no_text``,
-        ``uniform_mixed``, ``fallback``, ``unresolved``)
+        ``uniform_gated``, ``uniform_mixed``, ``fallback``, ``unresolved``)
+    pool_lift_ : ndarray (n_relations, 2), pool lift of each relation's tail and head side (see
+        ``min_pool_lift``)
     n_without_text_ : int
     encode_time_s_, cluster_time_s_ : float, one-off costs of :meth:`fit`
 
@@ -163,6 +181,7 @@ class LemonNegativeSampler(NegativeSampler):
                  uniform_ratio: float = DEFAULT_UNIFORM_RATIO, corrupt: str = "both", filtered: bool = True,
                  filter_splits: Sequence[str] = ("train",),
                  clustering: str = "auto", embeddings: Optional[np.ndarray] = None, max_rounds: int = 5,
+                 min_pool_lift: Optional[float] = None,
                  device=None, random_state=0) -> None:
         self.kg = kg
         self.num_negatives = num_negatives
@@ -180,6 +199,7 @@ class LemonNegativeSampler(NegativeSampler):
         self.clustering = clustering
         self.embeddings = embeddings
         self.max_rounds = max_rounds
+        self.min_pool_lift = min_pool_lift
         self.device = device
         self.random_state = random_state
 
@@ -207,6 +227,10 @@ class LemonNegativeSampler(NegativeSampler):
         check_choice(self.corrupt_mode, "corrupt", CORRUPT_MODES)
         check_choice(self.clustering, "clustering", CLUSTERING_METHODS)
         check_int(self.max_rounds, "max_rounds", min_value=0)
+        check_float(self.min_pool_lift, "min_pool_lift", min_value=0.0, allow_none=True)
+        if self.min_pool_lift is not None and self.anchor != "kept":
+            raise InvalidParameterError("min_pool_lift measures the kept entity's pool; it needs anchor='kept', "
+                                        f"got anchor={self.anchor!r}")
         if not isinstance(self.filtered, bool):
             raise InvalidParameterError(f"filtered must be True or False, got {self.filtered!r}")
 
@@ -281,13 +305,40 @@ class LemonNegativeSampler(NegativeSampler):
         }
         if self.corrupt_mode == "bernoulli":
             host["head_prob"] = kg.relation_stats().head_prob.astype(np.float32)
+        self.pool_lift_ = self._pool_lift(pool_ends[:, -1])
+        if self.min_pool_lift is not None:
+            host["gate"] = self.pool_lift_ >= self.min_pool_lift
+            logger.info("LEMON: cluster negatives for %d of %d (relation, side) pairs (pool lift >= %g)",
+                        int(host["gate"].sum()), host["gate"].size, self.min_pool_lift)
         if self.filtered:
             host["keys"] = kg.filter_index(tuple(self.filter_splits), reciprocal=False).keys
         self._host = host
         self._pools: Dict[str, Dict[str, torch.Tensor]] = {}
         self._pools_on(dev)
-        self.stats_ = {"lemon": 0, "uniform_no_text": 0, "uniform_mixed": 0, "fallback": 0, "unresolved": 0}
+        self.stats_ = {"lemon": 0, "uniform_no_text": 0, "uniform_gated": 0, "uniform_mixed": 0, "fallback": 0,
+                       "unresolved": 0}
         return self
+
+    def _pool_lift(self, pool_size: np.ndarray) -> np.ndarray:
+        """``(n_relations, 2)`` pool lift of each relation's tail (column 0) and head (column 1) side.
+
+        Over the training triples of relation ``r``, the share whose true replaced entity lies in
+        the kept entity's pool, divided by the mean share of all entities a pool holds: 1 means
+        the pool holds that slot's answers no more often than a uniform draw, 2 twice as often.
+        Relations without training triples get 0.
+        """
+        train = np.asarray(self.kg.train)
+        R, E = self.kg.num_relations, self.kg.num_entities
+        rel = train[:, 1]
+        lift = np.zeros((R, 2))
+        for col, (kept, replaced) in enumerate(((0, 2), (2, 0))):
+            kept_ent, target = train[:, kept], train[:, replaced]
+            in_pool = (self.nearest_clusters_[kept_ent] == self.labels_[target][:, None]).any(1)
+            in_pool &= (self.labels_[target] >= 0) & (self.labels_[kept_ent] >= 0)
+            hit = np.bincount(rel, in_pool, R)
+            share = np.bincount(rel, pool_size[kept_ent] / E, R)
+            lift[:, col] = np.divide(hit, share, out=np.zeros(R), where=share > 0)
+        return lift
 
     def _pools_on(self, device: torch.device) -> Dict[str, torch.Tensor]:
         key = str(device)
@@ -388,9 +439,12 @@ class LemonNegativeSampler(NegativeSampler):
         anchor = torch.where(head_side, t, h) if self.anchor == "kept" else replaced
         lemon = p["has_text"][anchor]
         no_text = int((~lemon).sum())
+        if "gate" in p:                                                  # min_pool_lift: uniform elsewhere
+            lemon = lemon & p["gate"][r, head_side.long()]
+        gated = n - no_text - int(lemon.sum())
         if self.uniform_ratio > 0:
             lemon = lemon & (torch.rand(n, device=dev, generator=generator) >= self.uniform_ratio)
-        mixed = n - no_text - int(lemon.sum())
+        mixed = n - no_text - gated - int(lemon.sum())
         cand = self._draw(p, anchor, lemon, replaced, generator)
         todo = torch.arange(n, device=dev)
         fallback = 0
@@ -412,8 +466,8 @@ class LemonNegativeSampler(NegativeSampler):
             fallback += int(lemon[todo].sum())
             lemon[todo] = False
             todo = self._exact_fill(p, cand, todo, h, r, t, head_side, generator)
-        for key, val in (("lemon", n - no_text - mixed - fallback), ("uniform_no_text", no_text),
-                         ("uniform_mixed", mixed), ("fallback", fallback), ("unresolved", int(todo.numel()))):
+        for key, val in (("lemon", n - no_text - gated - mixed - fallback), ("uniform_no_text", no_text),
+                         ("uniform_gated", gated), ("uniform_mixed", mixed), ("fallback", fallback), ("unresolved", int(todo.numel()))):
             self.stats_[key] += val
         out = torch.stack([torch.where(head_side, cand, h), r, torch.where(head_side, t, cand)], dim=1)
         return out.view(b, k, 3)
@@ -439,6 +493,9 @@ def add_lemon_arguments(parser) -> None:
     g.add_argument("--lemon-uniform-ratio", type=float, default=DEFAULT_UNIFORM_RATIO,
                    help=f"share of uniform negatives mixed in (default {DEFAULT_UNIFORM_RATIO}; 0 = clusters only, "
                         "as the reference code)")
+    g.add_argument("--lemon-min-pool-lift", type=float, default=None,
+                   help="cluster negatives only for (relation, side) pairs whose pool lift reaches this "
+                        "(default off; 2 helped on FB15k-237)")
     g.add_argument("--lemon-clustering", choices=CLUSTERING_METHODS, default="auto")
 
 
@@ -451,4 +508,5 @@ def lemon_sampler_from_args(args, kg: KnowledgeGraph, num_negatives: int, *, cor
         n_components=None if comps == 0 else comps, n_clusters=args.lemon_clusters,
         n_nearest_clusters=args.lemon_nearest, similarity_threshold=args.lemon_threshold,
         anchor=args.lemon_anchor, uniform_ratio=args.lemon_uniform_ratio, corrupt=corrupt,
+        min_pool_lift=getattr(args, "lemon_min_pool_lift", None),
         clustering=args.lemon_clustering, device=device, random_state=random_state).fit()

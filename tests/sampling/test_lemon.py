@@ -353,3 +353,62 @@ def test_trains_a_kge_model_end_to_end():
     assert s.stats_["lemon"] > 0
     res = evaluate(m, kg.train[:5], kg, filtered=True)
     assert 0.0 < res.mrr <= 1.0
+
+
+def lift_kg():
+    """The 3 text groups with a relation inside each group ('same') and one across groups ('cross')."""
+    names = [e for g in GROUPS.values() for e in g]
+    triples = [(g[i], "same", g[(i + 1) % len(g)]) for g in GROUPS.values() for i in range(len(g))]
+    groups = list(GROUPS.values())
+    triples += [(groups[j][i], "cross", groups[(j + 1) % 3][i]) for j in range(3) for i in range(6)]
+    kg = KnowledgeGraph.from_labeled_triples(triples, name="lift")
+    group_of = {e: g for g, es in GROUPS.items() for e in es}
+    kg.entity_text = {"name": [f"{lab} {TEXT[group_of[lab]]}" for lab in kg.entities.labels]}
+    assert sorted(kg.entities.labels) == sorted(names)
+    return kg, np.array([list(GROUPS).index(group_of[lab]) for lab in kg.entities.labels])
+
+
+def test_pool_lift_measures_how_often_the_pool_holds_the_answer():
+    kg, _ = lift_kg()
+    s = make(kg)
+    same, cross = kg.relations.id("same"), kg.relations.id("cross")
+    # one cluster of three is the pool: 'same' answers are always in it (lift 3), 'cross' answers never (0)
+    np.testing.assert_allclose(s.pool_lift_[same], [3.0, 3.0])
+    np.testing.assert_allclose(s.pool_lift_[cross], [0.0, 0.0])
+
+
+def test_min_pool_lift_keeps_cluster_negatives_only_where_the_pool_holds_answers():
+    kg, group = lift_kg()
+    s = make(kg, min_pool_lift=1.0, filtered=False, num_negatives=64)
+    pos = torch.as_tensor(kg.train)
+    neg = s.corrupt(pos, torch.Generator().manual_seed(0))
+    _, new, kept, old = sides(pos, neg)
+    g = torch.as_tensor(group)
+    same = pos[:, 1] == kg.relations.id("same")
+    assert (g[new[same]] == g[kept[same]]).all()                 # cluster negatives
+    # 'cross' rows are uniform: every group shows up, and never the replaced entity
+    assert set(g[new[~same]].flatten().tolist()) == {0, 1, 2} and (new != old).all()
+    n_cross = int((~same).sum()) * 64
+    assert s.stats_["uniform_gated"] == n_cross and s.stats_["lemon"] == neg.numel() // 3 - n_cross
+    # without the gate every row draws from the clusters
+    plain = make(kg, filtered=False, num_negatives=64)
+    _, new, kept, _ = sides(pos, plain.corrupt(pos, torch.Generator().manual_seed(0)))
+    assert (g[new] == g[kept]).all() and plain.stats_["uniform_gated"] == 0
+
+
+def test_min_pool_lift_errors():
+    kg, _ = lift_kg()
+    with pytest.raises(InvalidParameterError, match="min_pool_lift"):
+        make(kg, min_pool_lift=-1.0)
+    with pytest.raises(InvalidParameterError, match="anchor='kept'"):
+        make(kg, min_pool_lift=1.0, anchor="replaced")
+
+
+def test_cli_min_pool_lift():
+    kg, _ = lift_kg()
+    p = argparse.ArgumentParser()
+    add_lemon_arguments(p)
+    s = lemon_sampler_from_args(p.parse_args(["--lemon-clusters", "3", "--lemon-min-pool-lift", "1.5"]), kg,
+                                num_negatives=4, device="cpu")
+    assert s.min_pool_lift == 1.5
+    assert lemon_sampler_from_args(p.parse_args([]), kg, num_negatives=4, device="cpu").min_pool_lift is None
