@@ -84,3 +84,14 @@ def test_cli_training_options_reach_the_config(tmp_path, capsys, shared_root):
     assert "--option expects KEY=VALUE" in capsys.readouterr().err
     assert main(["kge", "train", "--dataset", "umls", "--out", str(out), "--option", "no_such_option=1"]) == 2
     assert "unknown training option" in capsys.readouterr().err
+
+
+def test_every_preset_resolves_to_a_valid_config():
+    from graphemb.kge.config import resolve_config
+    from graphemb.kge.presets import list_presets
+
+    for key, preset in list_presets().items():
+        cfg = resolve_config(key.split("/", 1)[1], preset=key)
+        assert {k: cfg[k] for k in ("dim", "epochs", "lr")} == {k: preset[k] for k in ("dim", "epochs", "lr")}, key
+    wide = get_preset("codex-s-wide/nfe-1")
+    assert wide["dim"] == 4 * get_preset("codex-s/nfe-1")["dim"] and wide["ema_decay"] == 0.995
