@@ -233,7 +233,8 @@ def _write(args, rows, start, partial: bool) -> None:
             "test_triples", "eval_split"]
     notes = sorted(set(args.notes)) + [
         "Same epochs/dim/lr/batch/negatives/seeds for every sampler of a (dataset, model); self-adversarial loss "
-        "(temperature 1), gamma 6 for TransE/RotatE, TransE entities unconstrained (as in the RotatE code); filtered (train+valid+test) ranking, realistic ties.",
+        "(temperature 1), gamma 6 for TransE/RotatE, TransE entities unconstrained (as in the RotatE code); "
+        "filtered (train+valid+test) ranking, realistic ties.",
         f"LEMON defaults: encoder {args.encoder}, text field {args.lemon_text_field!r}, PCA 2, "
         f"{args.lemon_clusters} clusters, {args.lemon_nearest} nearest, no similarity threshold, "
         "train triples filtered, anchor on the kept entity; 'lemon' mixes uniform negatives at uniform_ratio "
