@@ -17,9 +17,7 @@ anchors clusters on the replaced entity; ``lemon-bernoulli`` is the default LEMO
 corrupted side chosen by the Bernoulli rule; ``lemon-lift`` is the default LEMON with
 ``min_pool_lift`` (``--lemon-min-pool-lift``, 2 by default): cluster negatives only for the
 (relation, side) pairs whose pool holds the training answers at least that many times more often
-than a uniform draw. With ``--full-splits --epochs 10``, seeds 0-2 on FB15k-237 it gave TransE
-0.2670, RotatE 0.2707 (uniform 0.2668, 0.2695 and LEMON default 0.2648, 0.2659 in the run below);
-on WN18RR 0.1722 and 0.4295, on UMLS (25 epochs) 0.5900 and 0.7494.
+than a uniform draw (its figures: ``LemonNegativeSampler``'s ``min_pool_lift``).
 
 Budgets: ``test`` (UMLS, TransE, tiny: seconds), ``small`` (a shared 2-core CPU: UMLS 25
 epochs; WN18RR 6 and FB15k-237 5 epochs over a fixed random 50% / 20% of the training

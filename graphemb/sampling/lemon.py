@@ -513,5 +513,5 @@ def lemon_sampler_from_args(args, kg: KnowledgeGraph, num_negatives: int, *, cor
         n_components=None if comps == 0 else comps, n_clusters=args.lemon_clusters,
         n_nearest_clusters=args.lemon_nearest, similarity_threshold=args.lemon_threshold,
         anchor=args.lemon_anchor, uniform_ratio=args.lemon_uniform_ratio, corrupt=corrupt,
-        min_pool_lift=getattr(args, "lemon_min_pool_lift", None),
+        min_pool_lift=args.lemon_min_pool_lift,
         clustering=args.lemon_clustering, device=device, random_state=random_state).fit()
