@@ -95,7 +95,7 @@ PRESETS.update({
     "codex-s/nfe-1": _cpu(512, 30, 2.0, 1024, 0.01, 0.93, loss="softmax", valid_every=2, ema_decay=0.995),
     # codex-s/nfe-1 at D=2048 (4x the width and the time: 37-41 min a seed on a core shared by three runs):
     # test MRR 0.4632 +- 0.0028 over seeds 0-2 (0.4639 0.4663 0.4595; validation 0.475-0.479), the best NFE
-    # setting on CoDEx-S; ComplEx gave 0.4594 +- 0.0027 with codex-s/complex and 0.4664 +- 0.0027 at dim 512
+    # setting on CoDEx-S; ComplEx gave 0.4594 +- 0.0027 with codex-s/complex and 0.4664 +- 0.0027 at dim 512.
     # 40 epochs decayed 0.95 instead (seeds 0-2, one CPU thread each): 0.4604 +- 0.0024 (0.4622 0.4620 0.4571;
     # best epochs 20 18 26), no better than these 30 epochs decayed 0.93
     "codex-s-wide/nfe-1": _cpu(2048, 30, 2.0, 1024, 0.01, 0.93, loss="softmax", valid_every=2, ema_decay=0.995),
