@@ -95,3 +95,5 @@ def test_every_preset_resolves_to_a_valid_config():
         assert {k: cfg[k] for k in ("dim", "epochs", "lr")} == {k: preset[k] for k in ("dim", "epochs", "lr")}, key
     wide = get_preset("codex-s-wide/nfe-1")
     assert wide["dim"] == 4 * get_preset("codex-s/nfe-1")["dim"] and wide["ema_decay"] == 0.995
+    xwide = get_preset("codex-s-xwide/nfe-1")
+    assert xwide == {**wide, "dim": 8 * get_preset("codex-s/nfe-1")["dim"]}
