@@ -101,10 +101,10 @@ PRESETS.update({
     "codex-s-wide/nfe-1": _cpu(2048, 30, 2.0, 1024, 0.01, 0.93, loss="softmax", valid_every=2, ema_decay=0.995),
     # codex-s/nfe-1 at D=4096 (8x the width of codex-s/nfe-1; 100-103 min a seed on a core shared by three runs):
     # test MRR 0.4659 +- 0.0052 over seeds 0-2 (0.4719 0.4625 0.4634; validation 0.4826 0.4794 0.4788, best
-    # epochs 22 22 26; Hits@10 0.648 0.653 0.648), level with ComplEx at dim 512 (0.4664 +- 0.0027, 0.0005
-    # higher, well inside both spreads) and above the ComplEx preset, the 0.46 mark and the published 0.465.
-    # Seeds 3 and 4 (one CPU thread each, 73 min a seed): 0.4635 0.4636; ComplEx at dim 512 0.4618 0.4697. Over
-    # seeds 0-4: NFE-1 0.4650 +- 0.0035, ComplEx 0.4661 +- 0.0030 (Welch's t-test p = 0.63)
+    # epochs 22 22 26; Hits@10 0.648 0.653 0.648), 0.0005 below ComplEx at dim 512 (0.4664 +- 0.0027) and above
+    # the ComplEx preset, the 0.46 mark and the published 0.465. Seeds 3 and 4 (one CPU thread each, 73 min a
+    # seed): 0.4635 0.4636; ComplEx at dim 512 0.4618 0.4697. Over seeds 0-4: NFE-1 0.4650 +- 0.0035, ComplEx
+    # 0.4661 +- 0.0030 (Welch's t-test p = 0.63)
     "codex-s-xwide/nfe-1": _cpu(4096, 30, 2.0, 1024, 0.01, 0.93, loss="softmax", valid_every=2, ema_decay=0.995),
     "codex-s/nfe-2": _cpu(128, 12, 2.0, 512, 0.005, 1.0, loss="softmax", valid_every=4),
     "codex-s/nfe-3": _cpu(128, 12, 4.0, 512, 0.005, 1.0, loss="softmax", valid_every=4),
