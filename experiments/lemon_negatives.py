@@ -11,7 +11,10 @@ Baselines: :class:`graphemb.sampling.negatives.UniformNegativeSampler` /
 says which was used in the notes) the LEMON sampler with ``uniform_ratio=1``, which draws
 every negative uniformly with the same filtering code, so only the candidate
 distribution differs. ``lemon`` is the sampler's default configuration (an even mix of
-cluster and uniform negatives, ``uniform_ratio=0.5``); ``lemon-hard`` draws every negative
+cluster and uniform negatives, ``uniform_ratio=0.5``, cluster negatives only for the (relation,
+side) pairs with at most 20 known answers per query, ``max_answers``; ``--lemon-max-answers``
+changes it); ``lemon-ungated`` is ``lemon`` with ``max_answers=None`` (cluster negatives for
+every pair, the default before); ``lemon-hard`` draws every negative
 from the clusters as the reference code does (``uniform_ratio=0``); ``lemon-replaced``
 anchors clusters on the replaced entity; ``lemon-bernoulli`` is the default LEMON with the
 corrupted side chosen by the Bernoulli rule; ``lemon-lift`` is the default LEMON with
@@ -56,7 +59,8 @@ import numpy as np  # noqa: E402
 
 from experiments.common import Timer, parse_args, write_results  # noqa: E402
 
-SAMPLERS = ("uniform", "bernoulli", "lemon", "lemon-hard", "lemon-replaced", "lemon-bernoulli", "lemon-lift")
+SAMPLERS = ("uniform", "bernoulli", "lemon", "lemon-ungated", "lemon-hard", "lemon-replaced", "lemon-bernoulli",
+            "lemon-lift")
 MODEL_GAMMA = {"transe": 6.0, "rotate": 6.0, "distmult": 0.0, "complex": 0.0}
 #: TransE without graphemb's unit-norm entity constraint, as in the RotatE code that LEMON forks: with
 #: unit-norm entities every distance stays near 2 + |r| < gamma, so the self-adversarial loss cannot push
@@ -90,7 +94,7 @@ def _extra(p) -> None:
     p.add_argument("--encoder", default="minilm", help="LEMON text encoder (minilm, tfidf, hashing)")
     p.add_argument("--lemon-clusters", type=int, default=15)
     p.add_argument("--lemon-nearest", type=int, default=3)
-    from graphemb.sampling.lemon import DEFAULT_TEXT_FIELD
+    from graphemb.sampling.lemon import DEFAULT_MAX_ANSWERS, DEFAULT_TEXT_FIELD, _float_or_none
 
     p.add_argument("--lemon-text-field", default=DEFAULT_TEXT_FIELD,
                    help=f"LEMON entity text field (default {DEFAULT_TEXT_FIELD}; 'auto': name + description)")
@@ -106,6 +110,9 @@ def _extra(p) -> None:
                    help="min_pool_lift of 'lemon-lift' (default 2): cluster negatives only for (relation, side) "
                         "pairs whose pool holds the training answers at least this many times more often than "
                         "uniform")
+    p.add_argument("--lemon-max-answers", type=_float_or_none, default=DEFAULT_MAX_ANSWERS,
+                   help=f"max_answers of the LEMON samplers but 'lemon-ungated' (default {DEFAULT_MAX_ANSWERS:g}; "
+                        "none: cluster negatives for every (relation, side) pair)")
     p.add_argument("--lemon-uniform-ratio", type=float, default=None,
                    help="share of uniform negatives for 'lemon' / 'lemon-replaced' (default: the sampler's default)")
 
@@ -182,6 +189,7 @@ def run(args) -> List[dict]:
                         ratio = {"uniform_ratio": 0.0}
                     side = "bernoulli" if name == "lemon-bernoulli" else "both"
                     lift = {"min_pool_lift": args.lemon_min_pool_lift} if name == "lemon-lift" else {}
+                    lift["max_answers"] = None if name == "lemon-ungated" else args.lemon_max_answers
                     samplers[name] = LemonNegativeSampler(kg, k, anchor=anchor, corrupt=side, **ratio, **lift,
                                                           **lemon_kwargs).fit()
             fit_s[name] = t.seconds
@@ -236,7 +244,9 @@ def _write(args, rows, start, partial: bool) -> None:
         "filtered (train+valid+test) ranking, realistic ties.",
         f"LEMON defaults: encoder {args.encoder}, text field {args.lemon_text_field!r}, PCA 2, "
         f"{args.lemon_clusters} clusters, {args.lemon_nearest} nearest, no similarity threshold, "
-        "train triples filtered, anchor on the kept entity; 'lemon' mixes uniform negatives at uniform_ratio "
+        "train triples filtered, anchor on the kept entity; cluster negatives only for (relation, side) pairs "
+        f"with at most {args.lemon_max_answers} known answers per query ('lemon-ungated': every pair); "
+        "'lemon' mixes uniform negatives at uniform_ratio "
         f"{'0.5 (default)' if args.lemon_uniform_ratio is None else args.lemon_uniform_ratio}, 'lemon-hard' "
         "draws every negative from the clusters (uniform_ratio 0, the reference code), 'lemon-lift' is 'lemon' "
         f"with min_pool_lift={args.lemon_min_pool_lift} (uniform negatives for the other (relation, side) pairs).",

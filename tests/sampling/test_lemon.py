@@ -9,8 +9,8 @@ import torch
 from graphemb.errors import InvalidParameterError, InvalidTriplesError, NotFittedError
 from graphemb.kg import KnowledgeGraph
 from graphemb.sampling.clustering import kmeans, nearest_clusters, torch_kmeans
-from graphemb.sampling.lemon import (DEFAULT_UNIFORM_RATIO, LemonNegativeSampler, add_lemon_arguments,
-                                     lemon_sampler_from_args)
+from graphemb.sampling.lemon import (DEFAULT_MAX_ANSWERS, DEFAULT_UNIFORM_RATIO, LemonNegativeSampler,
+                                     add_lemon_arguments, lemon_sampler_from_args)
 
 GROUPS = {
     "fruit": ["apple", "banana", "cherry", "grape", "mango", "pear"],
@@ -412,3 +412,62 @@ def test_cli_min_pool_lift():
                                 num_negatives=4, device="cpu")
     assert s.min_pool_lift == 1.5
     assert lemon_sampler_from_args(p.parse_args([]), kg, num_negatives=4, device="cpu").min_pool_lift is None
+
+
+def hub_kg():
+    """lift_kg plus 'likes': every fruit likes the dog, so (?, likes, dog) has 6 answers and
+    (fruit, likes, ?) has 1."""
+    kg, group = lift_kg()
+    labeled = [(kg.entities.labels[h], kg.relations.labels[r], kg.entities.labels[t]) for h, r, t in kg.train]
+    labeled += [(f, "likes", "dog") for f in GROUPS["fruit"]]
+    hub = KnowledgeGraph.from_labeled_triples(labeled, name="hub")
+    group_of = {e: g for g, es in GROUPS.items() for e in es}
+    hub.entity_text = {"name": [f"{lab} {TEXT[group_of[lab]]}" for lab in hub.entities.labels]}
+    return hub, np.array([list(GROUPS).index(group_of[lab]) for lab in hub.entities.labels])
+
+
+def test_answers_per_query_counts_the_known_answers_of_each_side():
+    kg, _ = hub_kg()
+    s = make(kg, max_answers=None)
+    likes, same = kg.relations.id("likes"), kg.relations.id("same")
+    np.testing.assert_allclose(s.answers_per_query_[likes], [1.0, 6.0])   # tail side, head side
+    np.testing.assert_allclose(s.answers_per_query_[same], [1.0, 1.0])
+    assert "gate" not in s._host
+
+
+def test_max_answers_draws_uniform_negatives_for_many_answer_sides():
+    kg, group = hub_kg()
+    s = make(kg, max_answers=3, filtered=False, num_negatives=64, corrupt="head")
+    pos = torch.as_tensor(kg.train)
+    neg = s.corrupt(pos, torch.Generator().manual_seed(0))
+    _, new, kept, old = sides(pos, neg)
+    g = torch.as_tensor(group)
+    likes = pos[:, 1] == kg.relations.id("likes")
+    assert (g[new[~likes]] == g[kept[~likes]]).all()             # 1 answer per query: cluster negatives
+    assert set(g[new[likes]].flatten().tolist()) == {0, 1, 2} and (new != old).all()   # 6 answers: uniform
+    assert s.stats_["uniform_gated"] == int(likes.sum()) * 64
+    # the tail side of 'likes' has one answer per query, so it keeps its cluster negatives
+    tail = make(kg, max_answers=3, filtered=False, num_negatives=64, corrupt="tail")
+    _, new, kept, _ = sides(pos, tail.corrupt(pos, torch.Generator().manual_seed(0)))
+    assert (g[new] == g[kept]).all() and tail.stats_["uniform_gated"] == 0
+
+
+def test_max_answers_default_and_errors():
+    kg, _ = hub_kg()
+    assert LemonNegativeSampler(kg).max_answers == DEFAULT_MAX_ANSWERS == 20.0
+    with pytest.raises(InvalidParameterError, match="max_answers"):
+        make(kg, max_answers=-1.0)
+
+
+def test_cli_max_answers():
+    kg, _ = hub_kg()
+    p = argparse.ArgumentParser()
+    add_lemon_arguments(p)
+    args = ["--lemon-clusters", "3"]
+    assert lemon_sampler_from_args(p.parse_args(args), kg, 4, device="cpu").max_answers == DEFAULT_MAX_ANSWERS
+    assert lemon_sampler_from_args(p.parse_args(args + ["--lemon-max-answers", "5"]), kg, 4,
+                                   device="cpu").max_answers == 5.0
+    assert lemon_sampler_from_args(p.parse_args(args + ["--lemon-max-answers", "none"]), kg, 4,
+                                   device="cpu").max_answers is None
+    with pytest.raises(SystemExit):
+        p.parse_args(["--lemon-max-answers", "many"])
