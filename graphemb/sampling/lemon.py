@@ -149,7 +149,9 @@ class LemonNegativeSampler(NegativeSampler):
         vs uniform 0.2668 and 0.2695; seeds 0-2, test). The cap 20 keeps cluster negatives for
         78% of UMLS's (training triple, side) pairs, 60% of FB15k-237's and 76% of WN18RR's; it
         was chosen on these test figures (20 was the first cap tried), so treat it as a measured
-        default, not a tuned one. Figures: README, LEMON section.
+        default, not a tuned one. Figures: README, LEMON section. The figures given for the other
+        parameters were measured before this gate existed, with cluster negatives for every pair
+        (``max_answers=None``).
     corrupt : {'both', 'bernoulli', 'head', 'tail'}
         Which side each negative corrupts: head or tail with probability 1/2, the
         Bernoulli rule of Wang et al. (2014), or always one side. The Bernoulli rule does not
