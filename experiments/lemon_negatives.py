@@ -31,11 +31,12 @@ H100).
 Measured with ``--full-splits --epochs 10`` (UMLS: the small budget's 25 epochs), seeds 0-2,
 filtered test MRR, uniform vs LEMON default (``max_answers=20``): UMLS TransE 0.5833 vs 0.6285,
 RotatE 0.7456 vs 0.7672; WN18RR TransE 0.1733 vs 0.1733, RotatE 0.4315 vs 0.4305; FB15k-237 TransE
-0.2668 vs 0.2695, RotatE 0.2695 vs 0.2715. Before the gate (``lemon-ungated``, entity names): UMLS TransE 0.5833 vs 0.6457, RotatE
-0.7456 vs 0.7615; WN18RR TransE 0.1733 vs 0.1730, RotatE 0.4315 vs 0.4285; FB15k-237 TransE 0.2668
-vs 0.2648, RotatE 0.2695 vs 0.2659 (``--lemon-text-field auto``, name + description, the default
-before: 0.6286, 0.7672, 0.1722, 0.4274, 0.2582, 0.2596). ``--budget full`` on UMLS, one CPU thread,
-seeds 0-2, LEMON default: TransE 0.6941 (uniform in the same session 0.6447), RotatE 0.9012.
+0.2668 vs 0.2695, RotatE 0.2695 vs 0.2715. Before the gate (``lemon-ungated``, entity names):
+UMLS TransE 0.5833 vs 0.6457, RotatE 0.7456 vs 0.7615; WN18RR TransE 0.1733 vs 0.1730, RotatE
+0.4315 vs 0.4285; FB15k-237 TransE 0.2668 vs 0.2648, RotatE 0.2695 vs 0.2659
+(``--lemon-text-field auto``, name + description, the default before: 0.6286, 0.7672, 0.1722,
+0.4274, 0.2582, 0.2596). ``--budget full`` on UMLS, one CPU thread, seeds 0-2, LEMON default
+before the gate: TransE 0.6941 (uniform in the same session 0.6447), RotatE 0.9012.
 Measured at the ``full`` budget with the name + description default (filtered test MRR, uniform
 vs LEMON): FB15k-237 on an H100, seed 0: TransE 0.3068 vs 0.2954, RotatE 0.3196 vs 0.3044. UMLS on one CPU thread, seeds
 0-2: TransE 0.6447 vs 0.6773 (Bernoulli 0.6593; about 4 minutes a run), RotatE 0.8481 vs 0.9080

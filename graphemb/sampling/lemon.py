@@ -139,11 +139,12 @@ class LemonNegativeSampler(NegativeSampler):
         and its known answers are the heads of its training triples; the average is over the
         relation's training triples (``answers_per_query_``, shape ``(n_relations, 2)``). Default
         20 (:data:`DEFAULT_MAX_ANSWERS`); ``None`` draws cluster negatives for every pair (the
-        reference code). Why: a query with many answers, such as WN18RR's (?, hypernym, t) (36
-        answers on average) or FB15k-237's (?, gender, male), has unobserved answers too, the kept
-        entity's text neighbours hold them, and the self-adversarial loss gives such false
-        negatives the largest weights. WN18RR loses head-prediction MRR on exactly those sides
-        (see the README), and on FB15k-237 the sides whose pools are densest in known answers
+        reference code). The reasoning (a hypothesis the figures fit, not a proof): a query with
+        many answers, such as WN18RR's (?, hypernym, t) (36 answers on average) or FB15k-237's
+        (?, gender, male), has unobserved answers too, the kept entity's text neighbours hold them,
+        and the self-adversarial loss gives such false negatives the largest weights. Without the
+        gate, WN18RR's largest head-prediction loss is on ``_hypernym`` (see the README), and on
+        FB15k-237 the sides whose pools are densest in known answers
         (≥ 1% of the pool; all have hundreds of answers per query) cost as much MRR as the
         ungated sampler (TransE 0.2642, RotatE 0.2675 with cluster negatives on those sides only,
         vs uniform 0.2668 and 0.2695; seeds 0-2, test). The cap 20 keeps cluster negatives for
