@@ -97,7 +97,7 @@ def _extra(p) -> None:
     p.add_argument("--encoder", default="minilm", help="LEMON text encoder (minilm, tfidf, hashing)")
     p.add_argument("--lemon-clusters", type=int, default=15)
     p.add_argument("--lemon-nearest", type=int, default=3)
-    from graphemb.sampling.lemon import DEFAULT_MAX_ANSWERS, DEFAULT_TEXT_FIELD, _float_or_none
+    from graphemb.sampling.lemon import DEFAULT_MAX_ANSWERS, DEFAULT_TEXT_FIELD, float_or_none
 
     p.add_argument("--lemon-text-field", default=DEFAULT_TEXT_FIELD,
                    help=f"LEMON entity text field (default {DEFAULT_TEXT_FIELD}; 'auto': name + description)")
@@ -113,7 +113,7 @@ def _extra(p) -> None:
                    help="min_pool_lift of 'lemon-lift' (default 2): cluster negatives only for (relation, side) "
                         "pairs whose pool holds the training answers at least this many times more often than "
                         "uniform")
-    p.add_argument("--lemon-max-answers", type=_float_or_none, default=DEFAULT_MAX_ANSWERS,
+    p.add_argument("--lemon-max-answers", type=float_or_none, default=DEFAULT_MAX_ANSWERS,
                    help=f"max_answers of the LEMON samplers but 'lemon-ungated' (default {DEFAULT_MAX_ANSWERS:g}; "
                         "none: cluster negatives for every (relation, side) pair)")
     p.add_argument("--lemon-uniform-ratio", type=float, default=None,
@@ -191,9 +191,9 @@ def run(args) -> List[dict]:
                     if name == "lemon-hard":
                         ratio = {"uniform_ratio": 0.0}
                     side = "bernoulli" if name == "lemon-bernoulli" else "both"
-                    lift = {"min_pool_lift": args.lemon_min_pool_lift} if name == "lemon-lift" else {}
-                    lift["max_answers"] = None if name == "lemon-ungated" else args.lemon_max_answers
-                    samplers[name] = LemonNegativeSampler(kg, k, anchor=anchor, corrupt=side, **ratio, **lift,
+                    gates = {"min_pool_lift": args.lemon_min_pool_lift} if name == "lemon-lift" else {}
+                    gates["max_answers"] = None if name == "lemon-ungated" else args.lemon_max_answers
+                    samplers[name] = LemonNegativeSampler(kg, k, anchor=anchor, corrupt=side, **ratio, **gates,
                                                           **lemon_kwargs).fit()
             fit_s[name] = t.seconds
         for model in models:

@@ -142,15 +142,10 @@ class LemonNegativeSampler(NegativeSampler):
         reference code). The reasoning (a hypothesis the figures fit, not a proof): a query with
         many answers, such as WN18RR's (?, hypernym, t) (36 answers on average) or FB15k-237's
         (?, gender, male), has unobserved answers too, the kept entity's text neighbours hold them,
-        and the self-adversarial loss gives such false negatives the largest weights. Without the
-        gate, WN18RR's largest head-prediction loss is on ``_hypernym`` (see the README), and on
-        FB15k-237 the sides whose pools are densest in known answers
-        (≥ 1% of the pool; all have hundreds of answers per query) cost as much MRR as the
-        ungated sampler (TransE 0.2642, RotatE 0.2675 with cluster negatives on those sides only,
-        vs uniform 0.2668 and 0.2695; seeds 0-2, test). The cap 20 keeps cluster negatives for
-        78% of UMLS's (training triple, side) pairs, 60% of FB15k-237's and 76% of WN18RR's; it
-        was chosen on these test figures (20 was the first cap tried), so treat it as a measured
-        default, not a tuned one. Figures: README, LEMON section. The figures given for the other
+        and the self-adversarial loss gives such false negatives the largest weights. The cap 20
+        was the first one tried and was judged on test figures, not tuned on validation data; the
+        README's LEMON section gives them (uniform vs default vs ungated, 3 seeds), which sides it
+        closes, and the gates tried instead. The figures given for the other
         parameters were measured before this gate existed, with cluster negatives for every pair
         (``max_answers=None``).
     corrupt : {'both', 'bernoulli', 'head', 'tail'}
@@ -564,13 +559,13 @@ def add_lemon_arguments(parser) -> None:
     g.add_argument("--lemon-min-pool-lift", type=float, default=None,
                    help="cluster negatives only for (relation, side) pairs whose pool lift reaches this "
                         "(default off; 2 ties or slightly beats uniform on FB15k-237)")
-    g.add_argument("--lemon-max-answers", type=_float_or_none, default=DEFAULT_MAX_ANSWERS,
+    g.add_argument("--lemon-max-answers", type=float_or_none, default=DEFAULT_MAX_ANSWERS,
                    help="cluster negatives only for (relation, side) pairs with at most this many known answers "
                         f"per query on average (default {DEFAULT_MAX_ANSWERS:g}; none: every pair)")
     g.add_argument("--lemon-clustering", choices=CLUSTERING_METHODS, default="auto")
 
 
-def _float_or_none(text: str) -> Optional[float]:
+def float_or_none(text: str) -> Optional[float]:
     """argparse type: a float, or ``none`` for no limit."""
     if text.strip().lower() == "none":
         return None
