@@ -43,7 +43,9 @@ class RankingResult:
     num_queries : int
     filtered : bool
     per_direction : dict  ``{"head": {...}, "tail": {...}}``
-    per_relation : dict  ``{relation: {"mrr": ..., "count": ...}}``
+    per_relation : dict  ``{relation: {"mrr": ..., "count": ..., "head": {"mrr", "count"}, "tail": {...}}}``:
+        each relation over both directions, then per direction (``"head"``: rank the true head of
+        ``(?, r, t)``); a direction that was not evaluated is absent
     by_policy : dict  headline metrics under every tie policy
     ranks : dict  ``{policy: ndarray}`` the ranks themselves (heads first, then tails)
     """
@@ -80,6 +82,10 @@ def _metrics(ranks: np.ndarray) -> Dict[str, float]:
     out = {"mrr": float(np.mean(1.0 / ranks)), "mr": float(np.mean(ranks))}
     out.update({f"hits@{k}": float(np.mean(ranks <= k)) for k in KS})
     return out
+
+
+def _mrr_count(ranks: np.ndarray) -> Dict[str, Any]:
+    return {"mrr": float(np.mean(1.0 / ranks)) if len(ranks) else float("nan"), "count": int(len(ranks))}
 
 
 def filter_from_triples(triples: np.ndarray, num_entities: int, num_relations: int) -> FilterIndex:
@@ -209,7 +215,7 @@ def evaluate(model, triples, kg: Union[None, KnowledgeGraph, FilterIndex, np.nda
     module.eval()
     all_ranks = {p: [] for p in TIE_POLICIES}
     dir_ranks: Dict[str, list] = {d: [] for d in directions}
-    rel_ids = []
+    rel_ids, dir_ids = [], []
     total = len(directions) * ((len(arr) + batch_size - 1) // batch_size)
     bar = progress(total=total, verbose=verbose, desc="evaluate", unit="batch")
     with torch.no_grad():
@@ -232,18 +238,22 @@ def evaluate(model, triples, kg: Union[None, KnowledgeGraph, FilterIndex, np.nda
                 dir_ranks[direction].append(
                     {"optimistic": opt, "pessimistic": pess, "realistic": real}[tie_policy].cpu().numpy())
                 rel_ids.append(b[:, 1])
+                dir_ids.append(np.full(len(b), direction == "tail"))
                 bar.update(1)
     bar.close()
     module.train(module_was_training)
     ranks = {p: np.concatenate(v) if v else np.zeros(0) for p, v in all_ranks.items()}
     rel_ids_arr = np.concatenate(rel_ids) if rel_ids else np.zeros(0, np.int64)
+    is_tail = np.concatenate(dir_ids) if dir_ids else np.zeros(0, bool)
     head = _metrics(ranks[tie_policy])
     per_relation = {}
     labels = getattr(model, "relations_", None)
     for rel in np.unique(rel_ids_arr):
-        sel = ranks[tie_policy][rel_ids_arr == rel]
+        of_rel = rel_ids_arr == rel
         key = labels.label(rel) if labels is not None else int(rel)
-        per_relation[key] = {"mrr": float(np.mean(1.0 / sel)), "count": int(len(sel))}
+        per_relation[key] = _mrr_count(ranks[tie_policy][of_rel])
+        for direction in directions:
+            per_relation[key][direction] = _mrr_count(ranks[tie_policy][of_rel & (is_tail == (direction == "tail"))])
     return RankingResult(
         mrr=head["mrr"], mr=head["mr"], hits={k: head[f"hits@{k}"] for k in KS}, tie_policy=tie_policy,
         num_queries=int(len(ranks[tie_policy])), filtered=bool(filtered),

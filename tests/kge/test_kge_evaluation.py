@@ -62,6 +62,16 @@ def test_filtered_evaluation_matches_brute_force(reciprocal):
     assert res["hits@10"] == pytest.approx(np.mean(brute <= 10))
     assert res.num_queries == 30 and res.tie_policy == "realistic"
     assert set(res.per_direction) == {"head", "tail"}
+    rr = 1 / heads_first
+    for rel in range(R):  # per relation, then per direction: the same ranks, split by query
+        of_rel = test[:, 1] == rel
+        got = res.per_relation[rel]
+        assert got["count"] == 2 * of_rel.sum()
+        assert got["mrr"] == pytest.approx(np.mean(np.concatenate([rr[:15][of_rel], rr[15:][of_rel]])))
+        assert got["head"] == {"mrr": pytest.approx(np.mean(rr[:15][of_rel])), "count": int(of_rel.sum())}
+        assert got["tail"] == {"mrr": pytest.approx(np.mean(rr[15:][of_rel])), "count": int(of_rel.sum())}
+    tails_only = evaluate(module, test, known, directions=("tail",))
+    assert all(set(v) == {"mrr", "count", "tail"} for v in tails_only.per_relation.values())
     raw = evaluate(module, test, filtered=False)
     assert raw.mrr <= res.mrr + 1e-12
 
