@@ -46,7 +46,13 @@ vs LEMON): FB15k-237 on an H100, seed 0: TransE 0.3068 vs 0.2954, RotatE 0.3196 
 split and tests on the whole test split (with ``--epochs``: the table in the LEMON issue's
 closing note, about 1.5 hours on one CPU core for TransE and RotatE on all three datasets).
 
-Usage: ``python experiments/lemon_negatives.py --budget small [--datasets umls wn18rr] [--full-splits --epochs 10]``
+``--eval-split valid test`` ranks both splits after the same training (choose settings on ``valid``,
+report ``test``). Every sampler's row also gives the seed-paired comparison with ``uniform`` of the same
+run and split (list ``uniform`` first): ``vs_uniform`` is the mean over seeds of the MRR difference,
+``vs_uniform_std`` its spread, ``seeds_above`` the seeds on which the sampler is higher.
+
+Usage: ``python experiments/lemon_negatives.py --budget small [--datasets umls wn18rr] [--full-splits --epochs 10]
+[--eval-split valid test]``
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -104,8 +110,9 @@ def _extra(p) -> None:
     p.add_argument("--baseline-impl", choices=["auto", "peer", "lemon-uniform"], default="auto")
     p.add_argument("--name", default="lemon_negatives")
     p.add_argument("--epochs", type=int, default=None, help="override the budget's epochs")
-    p.add_argument("--eval-split", choices=["test", "valid"], default="test",
-                   help="split to rank (choose sampler settings on 'valid', report 'test')")
+    p.add_argument("--eval-split", nargs="+", choices=["test", "valid"], default=["test"],
+                   help="splits to rank, each model once per split (choose sampler settings on 'valid', report "
+                        "'test'; 'valid test' ranks both after the same training)")
     p.add_argument("--full-splits", action="store_true",
                    help="train on the whole training split and test on the whole test split (the small "
                         "budget otherwise uses fixed random subsets of WN18RR and FB15k-237)")
@@ -144,6 +151,25 @@ def _baseline(kind: str, kg, k: int, impl: str, lemon_kwargs: dict):
     return s, "LemonNegativeSampler(uniform_ratio=1)"
 
 
+def _eval_splits(args) -> List[str]:
+    splits = getattr(args, "eval_split", ["test"])
+    return [splits] if isinstance(splits, str) else list(dict.fromkeys(splits))
+
+
+def paired_vs_uniform(mrr: List[float], uniform: Optional[List[float]], name: str) -> dict:
+    """Seed-paired comparison with the ``uniform`` sampler of the same run (same seeds, same split).
+
+    ``vs_uniform``: mean over seeds of (this sampler's MRR - uniform's), ``vs_uniform_std`` its standard
+    deviation over seeds, ``seeds_above``: on how many seeds this sampler's MRR is higher, as ``"k/n"``.
+    Empty when uniform was not run first or for uniform itself.
+    """
+    if uniform is None or name == "uniform" or len(uniform) != len(mrr):
+        return {}
+    diff = np.asarray(mrr) - np.asarray(uniform)
+    return {"vs_uniform": float(diff.mean()), "vs_uniform_std": float(diff.std()),
+            "seeds_above": f"{int((diff > 0).sum())}/{len(diff)}"}
+
+
 def run(args) -> List[dict]:
     """Train every (dataset, model, sampler, seed); return aggregated rows."""
     from graphemb.datasets import load_kg
@@ -161,12 +187,16 @@ def run(args) -> List[dict]:
         if getattr(args, "epochs", None) is not None:
             cfg["epochs"] = args.epochs
         kg = load_kg(ds, args.data_root)
-        test = kg.valid if getattr(args, "eval_split", "test") == "valid" else kg.test
         if getattr(args, "full_splits", False):
             cfg.update(test_subset=None, train_subset=None)
-        if cfg.pop("test_subset") is not None and len(test) > 0:
-            n = min(len(test), BUDGETS[args.budget][ds]["test_subset"])
-            test = test[np.sort(np.random.default_rng(12345).choice(len(test), n, replace=False))]
+        subset = cfg.pop("test_subset")
+        ranked = {}                                   # split -> triples ranked (a fixed subset under the budget)
+        for split in _eval_splits(args):
+            triples = kg.split(split)
+            if subset is not None and len(triples) > 0:
+                n = min(len(triples), subset)
+                triples = triples[np.sort(np.random.default_rng(12345).choice(len(triples), n, replace=False))]
+            ranked[split] = triples
         frac = cfg.pop("train_subset", None)
         if frac is not None:  # a fixed random share of the training triples, the same for every sampler
             keep = np.sort(np.random.default_rng(54321).choice(len(kg.train), int(frac * len(kg.train)),
@@ -197,30 +227,37 @@ def run(args) -> List[dict]:
                                                           **lemon_kwargs).fit()
             fit_s[name] = t.seconds
         for model in models:
+            per_seed: Dict[tuple, List[float]] = {}
             for name, sampler in samplers.items():
-                mrr, h10, ep_time = [], [], []
+                mrr = {split: [] for split in ranked}
+                h10 = {split: [] for split in ranked}
+                ep_time = []
                 for seed in seeds:
                     m = train(kg, model, training="negative", negative_sampler=sampler, loss="self-adversarial",
                               gamma=MODEL_GAMMA[model], adversarial_temperature=1.0, valid_every=0,
                               **MODEL_OPTIONS.get(model, {}),
                               device=args.device, random_state=seed, **cfg)
-                    res = evaluate(m, test, kg, filtered=True)
-                    mrr.append(res.mrr)
-                    h10.append(res.hits[10])
                     ep_time.append(float(np.mean([h["time_s"] for h in m.history_])))
-                    print(f"{ds:10s} {model:8s} {name:15s} seed {seed}: MRR {res.mrr:.4f} H@10 {res.hits[10]:.4f} "
-                          f"epoch {ep_time[-1]:.1f}s", flush=True)
-                row = {"dataset": ds, "model": model, "sampler": name, "mrr_mean": float(np.mean(mrr)),
-                       "mrr_std": float(np.std(mrr)), "hits10_mean": float(np.mean(h10)),
-                       "hits10_std": float(np.std(h10)), "epoch_s": float(np.mean(ep_time)),
-                       "sampler_fit_s": round(fit_s[name], 2), "mrr_per_seed": " ".join(f"{v:.4f}" for v in mrr),
-                       "test_triples": len(test), "eval_split": getattr(args, "eval_split", "test"),
-                       "train_triples": len(kg.train),
-                       **{k2: cfg[k2] for k2 in ("dim", "epochs")}, "negatives": k}
-                if isinstance(sampler, LemonNegativeSampler) and sampler.uniform_ratio < 1:
-                    tot = max(sum(sampler.stats_.values()), 1)
-                    row["lemon_share"] = round(sampler.stats_["lemon"] / tot, 4)
-                rows.append(row)
+                    for split, triples in ranked.items():
+                        res = evaluate(m, triples, kg, filtered=True)
+                        mrr[split].append(res.mrr)
+                        h10[split].append(res.hits[10])
+                        print(f"{ds:10s} {model:8s} {name:15s} seed {seed} {split:5s}: MRR {res.mrr:.4f} "
+                              f"H@10 {res.hits[10]:.4f} epoch {ep_time[-1]:.1f}s", flush=True)
+                for split, triples in ranked.items():
+                    per_seed[(name, split)] = mrr[split]
+                    row = {"dataset": ds, "model": model, "sampler": name, "eval_split": split,
+                           "mrr_mean": float(np.mean(mrr[split])), "mrr_std": float(np.std(mrr[split])),
+                           **paired_vs_uniform(mrr[split], per_seed.get(("uniform", split)), name),
+                           "hits10_mean": float(np.mean(h10[split])), "hits10_std": float(np.std(h10[split])),
+                           "epoch_s": float(np.mean(ep_time)), "sampler_fit_s": round(fit_s[name], 2),
+                           "mrr_per_seed": " ".join(f"{v:.4f}" for v in mrr[split]), "test_triples": len(triples),
+                           "train_triples": len(kg.train), **{k2: cfg[k2] for k2 in ("dim", "epochs")},
+                           "negatives": k}
+                    if isinstance(sampler, LemonNegativeSampler) and sampler.uniform_ratio < 1:
+                        tot = max(sum(sampler.stats_.values()), 1)
+                        row["lemon_share"] = round(sampler.stats_["lemon"] / tot, 4)
+                    rows.append(row)
                 if getattr(args, "on_row", None) is not None:
                     args.on_row(rows)
     return rows
@@ -238,9 +275,10 @@ def main(argv=None) -> int:
 
 def _write(args, rows, start, partial: bool) -> None:
     """Write the results table; after every finished row while running (``partial``)."""
-    cols = ["dataset", "model", "sampler", "mrr_mean", "mrr_std", "hits10_mean", "hits10_std", "epoch_s",
+    cols = ["dataset", "model", "sampler", "eval_split", "mrr_mean", "mrr_std", "vs_uniform", "vs_uniform_std",
+            "seeds_above", "hits10_mean", "hits10_std", "epoch_s",
             "sampler_fit_s", "lemon_share", "mrr_per_seed", "dim", "epochs", "negatives", "train_triples",
-            "test_triples", "eval_split"]
+            "test_triples"]
     notes = sorted(set(args.notes)) + [
         "Same epochs/dim/lr/batch/negatives/seeds for every sampler of a (dataset, model); self-adversarial loss "
         "(temperature 1), gamma 6 for TransE/RotatE, TransE entities unconstrained (as in the RotatE code); "

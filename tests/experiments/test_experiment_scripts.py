@@ -5,6 +5,7 @@ the schema the summary expects."""
 import json
 import time
 
+import numpy as np
 import pytest
 
 from experiments.summary import validate_results
@@ -54,3 +55,26 @@ def test_lemon_negatives_full_splits_on_validation(tmp_path, capsys, shared_root
     assert [r["eval_split"] for r in doc["rows"]] == ["valid"]
     assert doc["rows"][0]["test_triples"] == len(kg.valid) != len(kg.test)
     assert doc["rows"][0]["train_triples"] == len(kg.train)
+
+
+@pytest.mark.slow
+def test_lemon_negatives_ranks_both_splits_and_pairs_seeds_with_uniform(tmp_path, capsys, shared_root):
+    """``--eval-split valid test`` ranks both splits after one training; ``vs_uniform`` is the seed-paired
+    difference from the uniform sampler of the same run."""
+    status = run_experiment("lemon_negatives", ["--budget", "test", "--out-dir", str(tmp_path), "--device", "cpu",
+                                                "--samplers", "uniform", "lemon", "--encoder", "hashing",
+                                                "--seeds", "0", "1", "--eval-split", "valid", "test"])
+    assert status == 0, capsys.readouterr().err[-3000:]
+    doc = validate_results(json.loads((tmp_path / "lemon_negatives.json").read_text()), "lemon_negatives.json")
+    rows = {(r["sampler"], r["eval_split"]): r for r in doc["rows"]}
+    assert sorted(rows) == [("lemon", "test"), ("lemon", "valid"), ("uniform", "test"), ("uniform", "valid")]
+    for split in ("valid", "test"):
+        lemon, uniform = rows[("lemon", split)], rows[("uniform", split)]
+        assert "vs_uniform" not in uniform
+        ours = np.array(lemon["mrr_per_seed"].split(), dtype=float)
+        base = np.array(uniform["mrr_per_seed"].split(), dtype=float)
+        assert lemon["vs_uniform"] == pytest.approx(np.mean(ours - base), abs=1e-4)
+        assert lemon["seeds_above"] == f"{int((ours > base).sum())}/2"
+    # the same trained models are ranked on both splits: their epoch times are the same figures
+    assert rows[("lemon", "valid")]["epoch_s"] == rows[("lemon", "test")]["epoch_s"]
+    assert rows[("uniform", "valid")]["mrr_per_seed"] != rows[("uniform", "test")]["mrr_per_seed"]
