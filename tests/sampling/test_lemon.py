@@ -320,6 +320,28 @@ def test_torch_kmeans_recovers_blobs_and_is_seeded():
     assert near.tolist() == [[1, 0]]  # distances 1.41, 9.06, 12.7
 
 
+def test_kmeans_labels_do_not_depend_on_the_thread_count():
+    """With 2 threads instead of 1, scikit-learn's parallel sums moved a few of 40,000 points to
+    another cluster; the clustering now runs on one thread whatever the caller's setting."""
+    from threadpoolctl import threadpool_limits
+
+    x = np.random.default_rng(0).normal(size=(40_000, 2)).astype(np.float32)
+    before = torch.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            with threadpool_limits(limits=threads):
+                runs.append(kmeans(x, 15, method="kmeans", random_state=0))
+                torch_run = kmeans(x[:5000], 4, method="torch", random_state=0)
+            assert torch.get_num_threads() == threads       # the torch path restores the caller's setting
+            assert len(set(torch_run[0].tolist())) == 4
+    finally:
+        torch.set_num_threads(before)
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+
+
 def test_cli_arguments_build_sampler():
     kg, group = crafted_kg()
     p = argparse.ArgumentParser()
