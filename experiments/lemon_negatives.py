@@ -152,11 +152,6 @@ def _baseline(kind: str, kg, k: int, impl: str, lemon_kwargs: dict):
     return s, "LemonNegativeSampler(uniform_ratio=1)"
 
 
-def _eval_splits(args) -> List[str]:
-    splits = getattr(args, "eval_split", ["test"])
-    return [splits] if isinstance(splits, str) else list(dict.fromkeys(splits))
-
-
 def paired_vs_uniform(mrr: List[float], uniform: Optional[List[float]], name: str) -> dict:
     """Seed-paired comparison with the ``uniform`` sampler of the same run (same seeds, same split).
 
@@ -192,7 +187,7 @@ def run(args) -> List[dict]:
             cfg.update(test_subset=None, train_subset=None)
         subset = cfg.pop("test_subset")
         ranked = {}                                   # split -> triples ranked (a fixed subset under the budget)
-        for split in _eval_splits(args):
+        for split in dict.fromkeys(getattr(args, "eval_split", ["test"])):   # each split once, in order
             triples = kg.split(split)
             if subset is not None and len(triples) > 0:
                 n = min(len(triples), subset)

@@ -85,7 +85,7 @@ def _metrics(ranks: np.ndarray) -> Dict[str, float]:
 
 
 def _mrr_count(ranks: np.ndarray) -> Dict[str, Any]:
-    return {"mrr": float(np.mean(1.0 / ranks)) if len(ranks) else float("nan"), "count": int(len(ranks))}
+    return {"mrr": float(np.mean(1.0 / ranks)), "count": int(len(ranks))}
 
 
 def filter_from_triples(triples: np.ndarray, num_entities: int, num_relations: int) -> FilterIndex:
@@ -215,7 +215,7 @@ def evaluate(model, triples, kg: Union[None, KnowledgeGraph, FilterIndex, np.nda
     module.eval()
     all_ranks = {p: [] for p in TIE_POLICIES}
     dir_ranks: Dict[str, list] = {d: [] for d in directions}
-    rel_ids, dir_ids = [], []
+    rel_ids = []
     total = len(directions) * ((len(arr) + batch_size - 1) // batch_size)
     bar = progress(total=total, verbose=verbose, desc="evaluate", unit="batch")
     with torch.no_grad():
@@ -238,13 +238,12 @@ def evaluate(model, triples, kg: Union[None, KnowledgeGraph, FilterIndex, np.nda
                 dir_ranks[direction].append(
                     {"optimistic": opt, "pessimistic": pess, "realistic": real}[tie_policy].cpu().numpy())
                 rel_ids.append(b[:, 1])
-                dir_ids.append(np.full(len(b), direction == "tail"))
                 bar.update(1)
     bar.close()
     module.train(module_was_training)
     ranks = {p: np.concatenate(v) if v else np.zeros(0) for p, v in all_ranks.items()}
     rel_ids_arr = np.concatenate(rel_ids) if rel_ids else np.zeros(0, np.int64)
-    is_tail = np.concatenate(dir_ids) if dir_ids else np.zeros(0, bool)
+    is_tail = np.repeat([d == "tail" for d in directions], len(arr))   # ranks hold one block per direction
     head = _metrics(ranks[tie_policy])
     per_relation = {}
     labels = getattr(model, "relations_", None)
