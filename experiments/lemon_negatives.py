@@ -11,10 +11,11 @@ Baselines: :class:`graphemb.sampling.negatives.UniformNegativeSampler` /
 says which was used in the notes) the LEMON sampler with ``uniform_ratio=1``, which draws
 every negative uniformly with the same filtering code, so only the candidate
 distribution differs. ``lemon`` is the sampler's default configuration (an even mix of
-cluster and uniform negatives, ``uniform_ratio=0.5``, cluster negatives only for the (relation,
-side) pairs with at most 20 known answers per query, ``max_answers``; ``--lemon-max-answers``
-changes it); ``lemon-ungated`` is ``lemon`` with ``max_answers=None`` (cluster negatives for
-every pair, the default before); ``lemon-hard`` draws every negative
+cluster and uniform negatives, ``uniform_ratio=0.5``, cluster negatives only for the 1-1 and N-N
+relations, ``relation_categories``, and only for the (relation, side) pairs with at most 20 known
+answers per query, ``max_answers``; ``--lemon-relation-categories`` and ``--lemon-max-answers``
+change them); ``lemon-ungated`` is ``lemon`` with neither gate (cluster negatives for every pair,
+as the reference code); ``lemon-hard`` draws every negative
 from the clusters as the reference code does (``uniform_ratio=0``); ``lemon-replaced``
 anchors clusters on the replaced entity; ``lemon-bernoulli`` is the default LEMON with the
 corrupted side chosen by the Bernoulli rule; ``lemon-lift`` is the default LEMON with
@@ -124,6 +125,10 @@ def _extra(p) -> None:
     p.add_argument("--lemon-max-answers", type=float_or_none, default=DEFAULT_MAX_ANSWERS,
                    help=f"max_answers of the LEMON samplers but 'lemon-ungated' (default {DEFAULT_MAX_ANSWERS:g}; "
                         "none: cluster negatives for every (relation, side) pair)")
+    p.add_argument("--lemon-relation-categories", nargs="+", default=None, metavar="CATEGORY",
+                   choices=["1-1", "1-N", "N-1", "N-N", "all"],
+                   help="relation_categories of the LEMON samplers but 'lemon-ungated' (default: the sampler's; "
+                        "all: every relation)")
     p.add_argument("--lemon-uniform-ratio", type=float, default=None,
                    help="share of uniform negatives for 'lemon' / 'lemon-replaced' (default: the sampler's default)")
 
@@ -171,7 +176,7 @@ def run(args) -> List[dict]:
     from graphemb.datasets import load_kg
     from graphemb.kg import KnowledgeGraph
     from graphemb.kge import evaluate, train
-    from graphemb.sampling.lemon import LemonNegativeSampler
+    from graphemb.sampling.lemon import LemonNegativeSampler, relation_categories_from_args
 
     budget = BUDGETS[args.budget]
     datasets = args.datasets or list(budget)
@@ -219,6 +224,10 @@ def run(args) -> List[dict]:
                     side = "bernoulli" if name == "lemon-bernoulli" else "both"
                     gates = {"min_pool_lift": args.lemon_min_pool_lift} if name == "lemon-lift" else {}
                     gates["max_answers"] = None if name == "lemon-ungated" else args.lemon_max_answers
+                    if name == "lemon-ungated":
+                        gates["relation_categories"] = None
+                    else:
+                        gates.update(relation_categories_from_args(args))
                     samplers[name] = LemonNegativeSampler(kg, k, anchor=anchor, corrupt=side, **ratio, **gates,
                                                           **lemon_kwargs).fit()
             fit_s[name] = t.seconds
@@ -259,6 +268,14 @@ def run(args) -> List[dict]:
     return rows
 
 
+def _categories_note(args) -> str:
+    """The ``relation_categories`` the LEMON samplers used, for the results notes."""
+    from graphemb.sampling.lemon import DEFAULT_RELATION_CATEGORIES, relation_categories_from_args
+
+    cats = relation_categories_from_args(args).get("relation_categories", DEFAULT_RELATION_CATEGORIES)
+    return "all" if cats is None else "/".join(cats)
+
+
 def main(argv=None) -> int:
     args = parse_args(__doc__.splitlines()[0], argv, extra=_extra)
     args.notes = []
@@ -281,8 +298,9 @@ def _write(args, rows, start, partial: bool) -> None:
         "filtered (train+valid+test) ranking, realistic ties.",
         f"LEMON defaults: encoder {args.encoder}, text field {args.lemon_text_field!r}, PCA 2, "
         f"{args.lemon_clusters} clusters, {args.lemon_nearest} nearest, no similarity threshold, "
-        "train triples filtered, anchor on the kept entity; cluster negatives only for (relation, side) pairs "
-        f"with at most {args.lemon_max_answers} known answers per query ('lemon-ungated': every pair); "
+        "train triples filtered, anchor on the kept entity; cluster negatives only for relations of the mapping "
+        f"categories {_categories_note(args)} and (relation, side) pairs with at most {args.lemon_max_answers} "
+        "known answers per query ('lemon-ungated': every pair); "
         "'lemon' mixes uniform negatives at uniform_ratio "
         f"{'0.5 (default)' if args.lemon_uniform_ratio is None else args.lemon_uniform_ratio}, 'lemon-hard' "
         "draws every negative from the clusters (uniform_ratio 0, the reference code), 'lemon-lift' is 'lemon' "

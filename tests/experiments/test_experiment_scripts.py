@@ -78,3 +78,20 @@ def test_lemon_negatives_ranks_both_splits_and_pairs_seeds_with_uniform(tmp_path
     # the same trained models are ranked on both splits: their epoch times are the same figures
     assert rows[("lemon", "valid")]["epoch_s"] == rows[("lemon", "test")]["epoch_s"]
     assert rows[("uniform", "valid")]["mrr_per_seed"] != rows[("uniform", "test")]["mrr_per_seed"]
+
+
+@pytest.mark.slow
+def test_lemon_negatives_relation_categories_reach_the_sampler(tmp_path, capsys):
+    """``--lemon-relation-categories all`` turns the category gate off, which changes LEMON's negatives
+    (UMLS has 1-N and N-1 relations) and is written in the notes; the default gate is named there too."""
+    base = ["--budget", "test", "--device", "cpu", "--samplers", "lemon", "--encoder", "hashing"]
+    docs = {}
+    for name, extra in (("default", []), ("all", ["--lemon-relation-categories", "all"])):
+        out = tmp_path / name
+        assert run_experiment("lemon_negatives", base + ["--out-dir", str(out)] + extra) == 0, \
+            capsys.readouterr().err[-3000:]
+        docs[name] = validate_results(json.loads((out / "lemon_negatives.json").read_text()), "lemon_negatives.json")
+    notes = {k: " ".join(d["notes"]) for k, d in docs.items()}
+    assert "mapping categories 1-1/N-N" in notes["default"] and "mapping categories all" in notes["all"]
+    share = {k: d["rows"][0]["lemon_share"] for k, d in docs.items()}
+    assert share["all"] > share["default"]

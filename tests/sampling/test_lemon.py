@@ -9,8 +9,9 @@ import torch
 from graphemb.errors import InvalidParameterError, InvalidTriplesError, NotFittedError
 from graphemb.kg import KnowledgeGraph
 from graphemb.sampling.clustering import kmeans, nearest_clusters, torch_kmeans
-from graphemb.sampling.lemon import (DEFAULT_MAX_ANSWERS, DEFAULT_UNIFORM_RATIO, LemonNegativeSampler,
-                                     add_lemon_arguments, lemon_sampler_from_args)
+from graphemb.sampling.lemon import (DEFAULT_MAX_ANSWERS, DEFAULT_RELATION_CATEGORIES, DEFAULT_UNIFORM_RATIO,
+                                     LemonNegativeSampler, add_lemon_arguments, lemon_sampler_from_args,
+                                     mapping_categories)
 
 GROUPS = {
     "fruit": ["apple", "banana", "cherry", "grape", "mango", "pear"],
@@ -450,7 +451,7 @@ def hub_kg():
 
 def test_answers_per_query_counts_the_known_answers_of_each_side():
     kg, _ = hub_kg()
-    s = make(kg, max_answers=None)
+    s = make(kg, max_answers=None, relation_categories=None)
     likes, same = kg.relations.id("likes"), kg.relations.id("same")
     np.testing.assert_allclose(s.answers_per_query_[likes], [1.0, 6.0])   # tail side, head side
     np.testing.assert_allclose(s.answers_per_query_[same], [1.0, 1.0])
@@ -459,7 +460,7 @@ def test_answers_per_query_counts_the_known_answers_of_each_side():
 
 def test_max_answers_draws_uniform_negatives_for_many_answer_sides():
     kg, group = hub_kg()
-    s = make(kg, max_answers=3, filtered=False, num_negatives=64, corrupt="head")
+    s = make(kg, max_answers=3, relation_categories=None, filtered=False, num_negatives=64, corrupt="head")
     pos = torch.as_tensor(kg.train)
     neg = s.corrupt(pos, torch.Generator().manual_seed(0))
     _, new, kept, old = sides(pos, neg)
@@ -469,7 +470,7 @@ def test_max_answers_draws_uniform_negatives_for_many_answer_sides():
     assert set(g[new[likes]].flatten().tolist()) == {0, 1, 2} and (new != old).all()   # 6 answers: uniform
     assert s.stats_["uniform_gated"] == int(likes.sum()) * 64
     # the tail side of 'likes' has one answer per query, so it keeps its cluster negatives
-    tail = make(kg, max_answers=3, filtered=False, num_negatives=64, corrupt="tail")
+    tail = make(kg, max_answers=3, relation_categories=None, filtered=False, num_negatives=64, corrupt="tail")
     _, new, kept, _ = sides(pos, tail.corrupt(pos, torch.Generator().manual_seed(0)))
     assert (g[new] == g[kept]).all() and tail.stats_["uniform_gated"] == 0
 
@@ -493,3 +494,55 @@ def test_cli_max_answers():
                                    device="cpu").max_answers is None
     with pytest.raises(SystemExit):
         p.parse_args(["--lemon-max-answers", "many"])
+
+
+def test_mapping_categories_follow_bordes_threshold():
+    apq = np.array([[1.0, 1.0], [3.0, 1.2], [1.0, 40.0], [2.7, 2.7], [1.5, 1.49], [np.inf, np.inf]])
+    assert mapping_categories(apq).tolist() == ["1-1", "1-N", "N-1", "N-N", "1-N", "N-N"]
+    assert mapping_categories(apq, many=3.0).tolist() == ["1-1", "1-N", "N-1", "1-1",
+                                                          "1-1", "N-N"]
+    with pytest.raises(InvalidParameterError, match="shape"):
+        mapping_categories(np.ones(3))
+
+
+def test_relation_categories_draw_uniform_negatives_for_other_relations():
+    kg, group = hub_kg()
+    # 'likes' is N-1 (6 heads per tail, 1 tail per head): both of its sides become uniform, unlike
+    # max_answers, which closes only the 6-answer head side
+    s = make(kg, max_answers=None, relation_categories=("1-1", "N-N"), filtered=False, num_negatives=64)
+    assert s.relation_category_[kg.relations.id("likes")] == "N-1"
+    assert s.relation_category_[kg.relations.id("same")] == "1-1"
+    pos = torch.as_tensor(kg.train)
+    neg = s.corrupt(pos, torch.Generator().manual_seed(0))
+    head, new, kept, old = sides(pos, neg)
+    g = torch.as_tensor(group)
+    likes = (pos[:, 1] == kg.relations.id("likes")).unsqueeze(1).expand_as(new)
+    assert (g[new[~likes]] == g[kept[~likes]]).all()
+    assert set(g[new[likes & head]].tolist()) == {0, 1, 2} and set(g[new[likes & ~head]].tolist()) == {0, 1, 2}
+    assert (new != old).all()
+    assert s.stats_["uniform_gated"] == int(likes.sum())
+    # the default is the same gate; listing every category, or None, gates nothing
+    assert LemonNegativeSampler(kg).relation_categories == DEFAULT_RELATION_CATEGORIES == ("1-1", "N-N")
+    default = make(kg, max_answers=None, filtered=False, num_negatives=64)
+    default.corrupt(pos, torch.Generator().manual_seed(0))
+    assert default.stats_["uniform_gated"] == int(likes.sum())
+    for cats in (None, ("1-1", "1-N", "N-1", "N-N")):
+        open_all = make(kg, max_answers=None, relation_categories=cats, filtered=False, num_negatives=8)
+        open_all.corrupt(pos, torch.Generator().manual_seed(0))
+        assert open_all.stats_["uniform_gated"] == 0
+
+
+def test_relation_categories_errors_and_cli():
+    kg, _ = hub_kg()
+    for bad in ("1-1", ("1-1", "M-N"), (1,)):
+        with pytest.raises(InvalidParameterError, match="relation_categories"):
+            make(kg, relation_categories=bad)
+    p = argparse.ArgumentParser()
+    add_lemon_arguments(p)
+    base = ["--lemon-clusters", "3"]
+    build = lambda extra: lemon_sampler_from_args(p.parse_args(base + extra), kg, 4, device="cpu")  # noqa: E731
+    assert build([]).relation_categories == LemonNegativeSampler(kg).relation_categories
+    assert build(["--lemon-relation-categories", "1-1", "N-N"]).relation_categories == ("1-1", "N-N")
+    assert build(["--lemon-relation-categories", "all"]).relation_categories is None
+    with pytest.raises(SystemExit):
+        p.parse_args(["--lemon-relation-categories", "M-N"])
