@@ -249,6 +249,8 @@ class LemonNegativeSampler(NegativeSampler):
         tail and head side (see ``max_answers``; ``inf`` for a relation without training triples)
     pool_lift_ : ndarray (n_relations, 2), pool lift of each relation's tail and head side (see
         ``min_pool_lift``)
+    relation_category_ : ndarray (n_relations,) of str, mapping category of each relation ('1-1', '1-N',
+        'N-1', 'N-N'; see ``relation_categories`` and :func:`mapping_categories`)
     n_without_text_ : int
     encode_time_s_, cluster_time_s_ : float, one-off costs of :meth:`fit`
 
