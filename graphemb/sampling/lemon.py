@@ -25,6 +25,10 @@ Also unlike the reference code, cluster negatives are drawn by default only for 
 N-N relations (``relation_categories``, the mapping categories of Bordes et al. 2013) and
 only for the (relation, side) pairs whose queries have at most ``max_answers`` (20) known
 answers on average; the other pairs' negatives are uniform (see the class docstring).
+
+Measured with TransE and RotatE under the self-adversarial loss, the default gains on UMLS and
+FB15k-237 and is level with uniform negatives on WN18RR. With DistMult it loses on all three
+(README, LEMON section); use uniform or Bernoulli negatives there.
 """
 
 from __future__ import annotations
