@@ -52,9 +52,9 @@ def resolve_config(model: str, preset: Optional[str] = None, **given: Any) -> Di
     if cfg["reciprocal"] is None:
         cfg["reciprocal"] = cfg["training"] != "negative"
     check_bool(cfg["reciprocal"], "reciprocal")
-    if cfg["training"] != "negative" and not cfg["reciprocal"]:
-        raise InvalidParameterError("reciprocal=False needs training='negative' (1vsall/kvsall predict tails of "
-                                    "reciprocal queries)")
+    if cfg["training"] == "kvsall" and not cfg["reciprocal"]:
+        raise InvalidParameterError("reciprocal=False needs training='1vsall' or 'negative' (kvsall predicts the "
+                                    "tails of reciprocal queries)")
     if cfg["loss"] is None:
         cfg["loss"] = "margin" if cfg["training"] == "negative" else "bce"
     allowed = ("margin", "bce", "softmax", "self-adversarial") if cfg["training"] == "negative" else ("bce", "softmax")

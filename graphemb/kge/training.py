@@ -3,7 +3,10 @@ r"""Training loops for knowledge-graph embeddings: 1-vs-all, k-vs-all and negati
 1-vs-all with reciprocal relations and binary cross-entropy over all entities follows the NFE
 reference (Xiao, He and Cao, "Knowledge Graph Embedding by Normalizing Flows", AAAI 2023) and
 Lacroix et al. (ICML 2018); k-vs-all groups the training tails of each ``(h, r)`` query
-(Dettmers et al., "ConvE", AAAI 2018); negative sampling corrupts heads or tails through any
+(Dettmers et al., "ConvE", AAAI 2018). With ``reciprocal=False`` 1-vs-all instead scores both
+queries of each triple, ``(h, r, ?)`` and ``(?, r, t)``, with the same relation (LibKGE's 1vsAll;
+Ruffinelli, Broscheit and Gemulla, ICLR 2020), so head prediction uses the model's own inverse
+instead of a learned reciprocal relation. Negative sampling corrupts heads or tails through any
 :class:`graphemb.sampling.base.NegativeSampler` (Bordes et al., NeurIPS 2013).
 
 .. math::
@@ -113,7 +116,9 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         ``"dataset/model"`` from :mod:`graphemb.kge.presets`; explicit arguments override it.
     dim, epochs, batch_size, lr, gamma : training size and optimisation settings.
     training : {'1vsall', 'kvsall', 'negative'}
-        1-vs-all / k-vs-all score every entity (reciprocal relations); 'negative' samples.
+        1-vs-all / k-vs-all score every entity (reciprocal relations; 1-vs-all with
+        ``reciprocal=False`` scores the head and the tail query of each triple, so a batch of
+        ``b`` triples holds ``2b`` queries); 'negative' samples.
     negative_sampler : None, 'uniform', 'bernoulli' or a NegativeSampler
         Used when ``training='negative'``. A sampler with a ``sample()`` method returning
         chunk-shared negatives (``graphemb.sampling.negatives.ChunkSharedNegativeSampler``) is
@@ -231,7 +236,7 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         data = torch.as_tensor(kg.train, device=dev)
         rows = len(kg.train)
     elif cfg["training"] == "1vsall":
-        data = torch.as_tensor(kg.with_reciprocals(kg.train), device=dev)
+        data = torch.as_tensor(kg.with_reciprocals(kg.train) if cfg["reciprocal"] else kg.train, device=dev)
         rows = len(data)
     else:
         queries, indptr, tails = _kvsall_queries(kg.with_reciprocals(kg.train))
@@ -334,6 +339,11 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
                         scores = module.score_hrt(torch.cat([batch.unsqueeze(1), negs], dim=1)).float()
                         loss_val = negative_loss(cfg["loss"], scores[:, 0], scores[:, 1:], cfg["margin"],
                                                  cfg["adversarial_temperature"])
+                    elif not cfg["reciprocal"]:  # 1vsall both ways: (h, r, ?) and (?, r, t) of each triple
+                        scores = torch.cat([module.score_t(batch[:, 0], batch[:, 1]),
+                                            module.score_h(batch[:, 1], batch[:, 2])]).float()
+                        loss_val = one_vs_all_loss(cfg["loss"], scores, torch.cat([batch[:, 2], batch[:, 0]]),
+                                                   cfg["label_smoothing"])
                     else:
                         scores = module.score_t(batch[:, 0], batch[:, 1]).float()
                         if cfg["training"] == "1vsall":

@@ -44,6 +44,26 @@ def test_one_vs_all_nfe_learns_umls(umls):
     assert model.best_["epoch"] in (3, 6)
 
 
+def test_one_vs_all_without_reciprocals_scores_heads_and_tails(random_kg):
+    """reciprocal=False: each triple gives a (h, r, ?) and a (?, r, t) 1-vs-all query (LibKGE's 1vsAll)."""
+    kg = random_kg(0, 15, 3, (60, 10, 10))
+    opts = dict(dim=6, batch_size=len(kg.train), lr=0.05, loss="softmax", reciprocal=False, valid_every=0,
+                init="xavier_normal", device="cpu", random_state=3)  # Xavier: scores spread beyond log(15)
+    start = train(kg, "nfe-1", epochs=0, **opts)
+    assert not start.module.reciprocal and start.module.relation.shape[0] == kg.num_relations
+    trip = torch.as_tensor(kg.train)
+    with torch.no_grad():
+        scores = torch.cat([start.module.score_t(trip[:, 0], trip[:, 1]),
+                            start.module.score_h(trip[:, 1], trip[:, 2])])
+        expected = torch.nn.functional.cross_entropy(scores, torch.cat([trip[:, 2], trip[:, 0]]))
+    one = train(kg, "nfe-1", epochs=1, **opts)  # one batch: the epoch's loss is the loss at the start
+    assert one.history_[0]["loss"] == pytest.approx(float(expected), rel=1e-6)
+    tails_only = torch.nn.functional.cross_entropy(scores[: len(trip)], trip[:, 2])
+    assert one.history_[0]["loss"] != pytest.approx(float(tails_only), rel=1e-2)
+    with pytest.raises(InvalidParameterError, match="kvsall"):
+        train(kg, "nfe-1", training="kvsall", reciprocal=False)
+
+
 def test_negative_sampling_accepts_any_sampler(umls):
     sampler = TailOnlySampler(umls.num_entities, 4)
     model = train(umls, "transe", dim=32, epochs=3, batch_size=512, lr=0.02, training="negative",
