@@ -107,7 +107,7 @@ def _extra(p) -> None:
     p.add_argument("--encoder", default="minilm", help="LEMON text encoder (minilm, tfidf, hashing)")
     p.add_argument("--lemon-clusters", type=int, default=15)
     p.add_argument("--lemon-nearest", type=int, default=3)
-    from graphemb.sampling.lemon import DEFAULT_MAX_ANSWERS, DEFAULT_TEXT_FIELD, float_or_none
+    from graphemb.sampling.lemon import DEFAULT_MAX_ANSWERS, DEFAULT_TEXT_FIELD, RELATION_CATEGORIES, float_or_none
 
     p.add_argument("--lemon-text-field", default=DEFAULT_TEXT_FIELD,
                    help=f"LEMON entity text field (default {DEFAULT_TEXT_FIELD}; 'auto': name + description)")
@@ -128,7 +128,7 @@ def _extra(p) -> None:
                    help=f"max_answers of the LEMON samplers but 'lemon-ungated' (default {DEFAULT_MAX_ANSWERS:g}; "
                         "none: cluster negatives for every (relation, side) pair)")
     p.add_argument("--lemon-relation-categories", nargs="+", default=None, metavar="CATEGORY",
-                   choices=["1-1", "1-N", "N-1", "N-N", "all"],
+                   choices=RELATION_CATEGORIES + ("all",),
                    help="relation_categories of the LEMON samplers but 'lemon-ungated' (default: the sampler's; "
                         "all: every relation)")
     p.add_argument("--lemon-uniform-ratio", type=float, default=None,
