@@ -155,7 +155,7 @@ def register(subparsers) -> None:
                    default=None)
     t.add_argument("--early-stopping-patience", dest="early_stopping_patience", type=int, default=None,
                    help="stop after this many validations without a better MRR")
-    t.add_argument("--mixed-precision", dest="mixed_precision", action="store_true", help="bf16 autocast (CUDA)")
+    t.add_argument("--mixed-precision", dest="mixed_precision", action="store_true", help="train under bfloat16 autocast (CUDA, or a CPU with AMX / AVX512-BF16)")
     t.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="any other train() option (value parsed as JSON, else a string); repeatable, "
                         "e.g. --option label_smoothing=0.1")

@@ -43,10 +43,51 @@ def _blocks(x: Tensor, n: int):
     return torch.chunk(x, n, dim=-1)
 
 
+def _autocast_dtype(device_type: str):
+    """The autocast dtype in force for ``device_type``, or None outside autocast."""
+    return torch.get_autocast_dtype(device_type) if torch.is_autocast_enabled(device_type) else None
+
+
+def _mm(a: Tensor, b: Tensor, lowp) -> Tensor:
+    """``a @ b`` in float32, its inputs rounded to ``lowp`` (bfloat16 under autocast) when given."""
+    return a @ b if lowp is None else (a.to(lowp) @ b.to(lowp)).to(a.dtype)
+
+
+class _SquaredDistanceAll(torch.autograd.Function):
+    """``||q_i - c_j||^2`` with a hand-written backward (two matrix products, no temporaries of
+    the candidates' size beyond the gradient itself). Under autocast only the products run in
+    the low precision; norms, the result and the gradients stay float32."""
+
+    @staticmethod
+    def forward(ctx, q: Tensor, c: Tensor) -> Tensor:
+        lowp = _autocast_dtype(q.device.type)
+        with torch.autocast(q.device.type, enabled=False):
+            dtype = torch.promote_types(torch.promote_types(q.dtype, c.dtype), torch.float32)
+            q, c = q.to(dtype), c.to(dtype)
+            out = _mm(q, c.t(), lowp).mul_(-2.0)
+            out.add_(torch.linalg.vector_norm(c, dim=-1).square_().unsqueeze(0))
+            out.add_(torch.linalg.vector_norm(q, dim=-1, keepdim=True).square_())
+            clamped = out < 0.0
+            out.clamp_min_(0.0)
+        ctx.lowp = lowp
+        ctx.save_for_backward(q, c, clamped)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        q, c, clamped = ctx.saved_tensors
+        g = grad.to(q.dtype).masked_fill(clamped, 0.0)  # d/dS of clamp_min(S, 0) is 0 where S < 0
+        grad_q = grad_c = None
+        if ctx.needs_input_grad[0]:  # dS_ij/dq_i = 2 (q_i - c_j)
+            grad_q = q * (2.0 * g.sum(1, keepdim=True)) - 2.0 * _mm(g, c, ctx.lowp)
+        if ctx.needs_input_grad[1]:  # dS_ij/dc_j = 2 (c_j - q_i)
+            grad_c = c * (2.0 * g.sum(0).unsqueeze(1)) - 2.0 * _mm(g.t(), q, ctx.lowp)
+        return grad_q, grad_c
+
+
 def _sq_dist_all(q: Tensor, c: Tensor) -> Tensor:
     """``||q_i - c_j||^2`` for q (b, D), c (E, D) by ``|q|^2 - 2 q c^T + |c|^2`` (clamped >= 0)."""
-    out = torch.addmm(c.pow(2).sum(-1).unsqueeze(0), q, c.t(), alpha=-2.0)
-    return (out + q.pow(2).sum(-1, keepdim=True)).clamp_min_(0.0)
+    return _SquaredDistanceAll.apply(q, c)
 
 
 def _weighted_sq_all(a: Tensor, c: Tensor, x: Tensor) -> Tensor:

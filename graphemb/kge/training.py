@@ -150,7 +150,9 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         :mod:`graphemb.kge.shared_negatives`), ``weight_decay``,
         ``regularizer`` ('n3', 'dura'), ``regularizer_weight``, ``label_smoothing``, ``margin``,
         ``adversarial_temperature``, ``grad_clip``, ``reciprocal``, ``valid_every``,
-        ``early_stopping_patience``, ``keep_best``, ``eval_batch_size``, ``mixed_precision``,
+        ``early_stopping_patience``, ``keep_best``, ``eval_batch_size``, ``mixed_precision``
+        (training under bfloat16 autocast, on CUDA or on a CPU: with AMX / AVX512-BF16 the all-entity
+        products run several times faster; parameters, norms, scores and evaluation stay float32),
         ``checkpoint_every``, ``interaction_kwargs``, ``init`` ('default' or LibKGE's 'xavier_normal' /
         'xavier_uniform'), ``entity_dropout`` / ``relation_dropout`` (dropout on looked-up embeddings,
         see :class:`~graphemb.kge.models.KGEModule`), ``lr_plateau_factor`` / ``lr_plateau_patience``
@@ -190,8 +192,8 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
     if resume and checkpoint_dir is None:
         raise InvalidParameterError("resume=True needs checkpoint_dir")
     dev = resolve_device(device)
-    if cfg["mixed_precision"] and dev.type != "cuda":
-        raise InvalidParameterError("mixed_precision=True needs a CUDA device")
+    if cfg["mixed_precision"] and dev.type not in ("cuda", "cpu"):
+        raise InvalidParameterError(f"mixed_precision=True needs a CUDA or CPU device, got {dev.type!r}")
     seed = seed_from(random_state)
     init_gen = torch.Generator().manual_seed(seed)
     shuffle_gen = torch.Generator().manual_seed(seed + 1)
@@ -212,7 +214,8 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         optimizer = RowAdagrad(module.parameters(), lr=cfg["lr"])
     else:
         opt_cls = {"adam": torch.optim.Adam, "adagrad": torch.optim.Adagrad, "sgd": torch.optim.SGD}[cfg["optimizer"]]
-        extra = {"fused": True} if cfg["optimizer"] == "adam" and dev.type == "cuda" else {}  # one kernel per step
+        # one fused kernel per step (CUDA and CPU: on CPU a sixth of the for-loop step's time on a wide table)
+        extra = {"fused": True} if cfg["optimizer"] == "adam" and dev.type in ("cuda", "cpu") else {}
         optimizer = opt_cls(module.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"], **extra)
     if cfg["lr_schedule"] == "cosine":
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg["epochs"])
@@ -301,7 +304,7 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
     # TransE-L2 + margin: the same step with its gradient in closed form (transe_margin_kernel.py)
     row_step = cfg["shared_negatives"] and cfg["optimizer"] in ("sparse_adam", "row_adagrad")
     closed_form = row_step and not cfg["mixed_precision"] and supports_transe_margin_kernel(module, cfg["loss"])
-    amp = torch.autocast("cuda", dtype=torch.bfloat16) if cfg["mixed_precision"] else contextlib.nullcontext()
+    amp = torch.autocast(dev.type, dtype=torch.bfloat16) if cfg["mixed_precision"] else contextlib.nullcontext()
     bs = cfg["batch_size"]
     n_batches = (rows + bs - 1) // bs
     bar = progress(total=cfg["epochs"], verbose=verbose, desc=f"train {cfg['model']}", unit="epoch")

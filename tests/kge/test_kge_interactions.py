@@ -91,6 +91,41 @@ def test_all_entity_scoring_equals_broadcast(name):
     torch.testing.assert_close(inter.score_h(rel, tails, ent), brute_h, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("name", sorted(INTERACTIONS))
+def test_all_entity_scoring_gradients_equal_broadcast(name):
+    """The hand-written backward of the squared-distance expansion against autograd of the broadcast."""
+    g = torch.Generator().manual_seed(2)
+    inter = make_interaction(name, gamma=1.5)
+    D, E, b = 4, 7, 5
+    ent = torch.randn(E, inter.entity_blocks * D, generator=g, dtype=torch.float64, requires_grad=True)
+    rel = torch.randn(b, inter.relation_blocks * D, generator=g, dtype=torch.float64, requires_grad=True)
+    weights = torch.randn(b, E, generator=g, dtype=torch.float64)
+    pick = torch.arange(b) % E
+    fast = torch.autograd.grad((inter.score_t(ent[pick], rel, ent) * weights).sum(), (ent, rel))
+    brute = torch.autograd.grad((inter.score_hrt(ent[pick][:, None, :], rel[:, None, :], ent[None]) * weights).sum(),
+                                (ent, rel))
+    for a, e in zip(fast, brute):
+        torch.testing.assert_close(a, e, rtol=1e-9, atol=1e-9)
+
+
+def test_squared_distance_gradcheck_and_bfloat16_autocast():
+    from graphemb.kge.interactions import _sq_dist_all
+
+    g = torch.Generator().manual_seed(3)
+    q = torch.randn(6, 5, generator=g, dtype=torch.float64, requires_grad=True)
+    c = torch.randn(4, 5, generator=g, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(_sq_dist_all, (q, c))
+    # under CPU autocast only the product is rounded to bfloat16; the result stays float32 and close
+    q32 = torch.randn(64, 256, generator=g)
+    c32 = torch.randn(50, 256, generator=g)
+    exact = ((q32[:, None] - c32[None]) ** 2).sum(-1)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        low = _sq_dist_all(q32, c32)
+    assert low.dtype == torch.float32
+    torch.testing.assert_close(low, exact, rtol=2e-2, atol=0.0)
+    assert not torch.equal(low, _sq_dist_all(q32, c32))  # the bfloat16 product did run
+
+
 def test_unknown_model_and_bad_norm():
     with pytest.raises(InvalidParameterError, match="model must be one of"):
         make_interaction("transx")
