@@ -97,3 +97,5 @@ def test_every_preset_resolves_to_a_valid_config():
     assert wide["dim"] == 4 * get_preset("codex-s/nfe-1")["dim"] and wide["ema_decay"] == 0.995
     xwide = get_preset("codex-s-xwide/nfe-1")
     assert xwide == {**wide, "dim": 8 * get_preset("codex-s/nfe-1")["dim"]}
+    xxwide = get_preset("codex-s-xxwide/nfe-1")  # the same schedule, 16x the width, bfloat16 products
+    assert xxwide == {**wide, "dim": 16 * get_preset("codex-s/nfe-1")["dim"], "mixed_precision": True}
