@@ -150,12 +150,14 @@ def register(subparsers) -> None:
     t.add_argument("--regularizer-weight", dest="regularizer_weight", type=float, default=None)
     t.add_argument("--entity-dropout", dest="entity_dropout", type=float, default=None)
     t.add_argument("--relation-dropout", dest="relation_dropout", type=float, default=None)
-    t.add_argument("--init", choices=["default", "xavier_normal", "xavier_uniform", "xavier_uniform_norm"], default=None)
+    t.add_argument("--init", choices=["default", "xavier_normal", "xavier_uniform", "xavier_uniform_norm"],
+                   default=None)
     t.add_argument("--lr-schedule", dest="lr_schedule", choices=["exponential", "cosine", "constant", "plateau"],
                    default=None)
     t.add_argument("--early-stopping-patience", dest="early_stopping_patience", type=int, default=None,
                    help="stop after this many validations without a better MRR")
-    t.add_argument("--mixed-precision", dest="mixed_precision", action="store_true", help="train under bfloat16 autocast (CUDA, or a CPU with AMX / AVX512-BF16)")
+    t.add_argument("--mixed-precision", dest="mixed_precision", action="store_true",
+                   help="train under bfloat16 autocast (CUDA, or a CPU with AMX / AVX512-BF16)")
     t.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="any other train() option (value parsed as JSON, else a string); repeatable, "
                         "e.g. --option label_smoothing=0.1")

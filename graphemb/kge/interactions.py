@@ -49,7 +49,7 @@ def _autocast_dtype(device_type: str):
 
 
 def _mm(a: Tensor, b: Tensor, lowp) -> Tensor:
-    """``a @ b`` in float32, its inputs rounded to ``lowp`` (bfloat16 under autocast) when given."""
+    """``a @ b`` in ``a``'s dtype; with ``lowp`` (bfloat16 under autocast) the inputs are rounded to it first."""
     return a @ b if lowp is None else (a.to(lowp) @ b.to(lowp)).to(a.dtype)
 
 

@@ -152,8 +152,9 @@ def train(kg, model: str = "nfe-1", *, preset: Optional[str] = None, dim: Option
         ``adversarial_temperature``, ``grad_clip``, ``reciprocal``, ``valid_every``,
         ``early_stopping_patience``, ``keep_best``, ``eval_batch_size``, ``mixed_precision``
         (training under bfloat16 autocast, on CUDA or on a CPU: with AMX / AVX512-BF16 the all-entity
-        products run several times faster, without them they may run slower; parameters and evaluation stay float32, and so do the
-        distance models' norms and scores, see :func:`graphemb.kge.interactions._sq_dist_all`),
+        products run several times faster, without them they may run slower; parameters and
+        evaluation stay float32, and so do the distance models' norms and scores, see
+        :func:`graphemb.kge.interactions._sq_dist_all`),
         ``checkpoint_every``, ``interaction_kwargs``, ``init`` ('default' or LibKGE's 'xavier_normal' /
         'xavier_uniform'), ``entity_dropout`` / ``relation_dropout`` (dropout on looked-up embeddings,
         see :class:`~graphemb.kge.models.KGEModule`), ``lr_plateau_factor`` / ``lr_plateau_patience``
